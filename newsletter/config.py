@@ -1,0 +1,305 @@
+"""The publication's settings: the `[tool.newsletter]` table of pyproject.toml, checked against a schema."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from email.headerregistry import Address
+from email.utils import parseaddr
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from .errors import InvalidInput, Problem
+
+SETTINGS_FILE = "pyproject.toml"
+
+
+@dataclass(frozen=True)
+class Service:
+    """An email service's merge tags: what it replaces with a subscriber's own links."""
+
+    unsubscribe: str
+    view_online: str | None = None
+
+
+# The tags each service substitutes at send time. They reach the email exactly as written here.
+SERVICES: dict[str, Service] = {
+    "mailchimp": Service("*|UNSUB|*", "*|ARCHIVE|*"),
+    "buttondown": Service("{{ unsubscribe_url }}"),
+    "listmonk": Service("{{ UnsubscribeURL }}", "{{ MessageURL }}"),
+    "kit": Service("{{ unsubscribe_url }}"),
+    "sendgrid": Service("{{{unsubscribe}}}"),
+    "generic": Service(""),  # the tag comes from the `unsubscribe_tag` setting
+}
+
+
+@dataclass(frozen=True)
+class SectionSpec:
+    """One section of the issue template."""
+
+    title: str
+    required: bool = True
+
+    @property
+    def key(self) -> str:
+        """The normalised title that headings are matched on."""
+        return normalise_title(self.title)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything about the publication that does not change from issue to issue."""
+
+    root: Path
+    name: str
+    site_url: str
+    sender: str
+    tagline: str = ""
+    about: str = ""
+    contact: str = ""
+    language: str = "en"
+    editors: tuple[str, ...] = ()
+    reply_to: str = ""
+    service: str = "generic"
+    unsubscribe_tag: str = ""
+    view_online_tag: str = ""
+    feed_size: int = 20
+    sections: tuple[SectionSpec, ...] = ()
+
+    @property
+    def issues_dir(self) -> Path:
+        """Where the editor keeps one Markdown file per issue."""
+        return self.root / "issues"
+
+    @property
+    def layouts_dir(self) -> Path:
+        """Where the Jinja layouts and the stylesheet live."""
+        return self.root / "layouts"
+
+    @property
+    def merge_tags(self) -> Service:
+        """The unsubscribe and view-online tags of the chosen service."""
+        if self.service == "generic":
+            return Service(self.unsubscribe_tag, self.view_online_tag or None)
+        return SERVICES[self.service]
+
+    @property
+    def about_paragraphs(self) -> tuple[str, ...]:
+        """The standing 'about this newsletter' text, one string per paragraph."""
+        return tuple(p.strip() for p in re.split(r"\n\s*\n", self.about) if p.strip())
+
+    def url(self, path: str) -> str:
+        """The absolute URL of a path under the site."""
+        return self.site_url + path.lstrip("/")
+
+
+def normalise_title(title: str) -> str:
+    """'Why It Matters', 'why it matters' and 'Why  it matters:' are one section."""
+    return " ".join(re.sub(r"[^\w\s]", " ", title.casefold()).split())
+
+
+# --- the schema -----------------------------------------------------------------------------
+
+Check = Callable[[Any], str | None]
+
+
+@dataclass(frozen=True)
+class Option:
+    """One key of `[tool.newsletter]`: its type, whether it is required, and how to check it."""
+
+    kind: type
+    required: bool = False
+    check: Check | None = None
+    item: type | None = None  # for lists: the type of each item
+
+
+def _absolute_url(value: str) -> str | None:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return f"expected an absolute http(s) URL, got {value!r}"
+    return None
+
+
+def _address(value: str) -> str | None:
+    name, addr = parseaddr(value)
+    if "@" not in addr or any(c in value for c in "\r\n"):
+        return f"expected an email address such as 'Name <editor@example.org>', got {value!r}"
+    return None
+
+
+def _optional_address(value: str) -> str | None:
+    return _address(value) if value else None
+
+
+def _language(value: str) -> str | None:
+    if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", value):
+        return f"expected a language tag such as 'en' or 'zh-Hans', got {value!r}"
+    return None
+
+
+def _service(value: str) -> str | None:
+    if value not in SERVICES:
+        return f"expected one of {', '.join(SERVICES)}, got {value!r}"
+    return None
+
+
+def _positive(value: int) -> str | None:
+    return None if value > 0 else f"expected a positive integer, got {value}"
+
+
+SCHEMA: dict[str, Option] = {
+    "name": Option(str, required=True),
+    "tagline": Option(str),
+    "about": Option(str),
+    "contact": Option(str),
+    "site_url": Option(str, required=True, check=_absolute_url),
+    "language": Option(str, check=_language),
+    "editors": Option(list, item=str),
+    "sender": Option(str, required=True, check=_address),
+    "reply_to": Option(str, check=_optional_address),
+    "service": Option(str, check=_service),
+    "unsubscribe_tag": Option(str),
+    "view_online_tag": Option(str),
+    "feed_size": Option(int, check=_positive),
+    "sections": Option(list, item=dict),
+}
+
+SECTION_KEYS = {"title": str, "required": bool}
+
+DEFAULT_SECTIONS = (
+    SectionSpec("Summary"),
+    SectionSpec("Why It Matters"),
+    SectionSpec("Key Points"),
+    SectionSpec("Conclusion", required=False),
+    SectionSpec("About the Author"),
+    SectionSpec("About the Publication"),
+)
+
+_TYPE_NAMES = {str: "a string", int: "an integer", bool: "true or false", list: "a list", dict: "a table"}
+
+
+def did_you_mean(word: str, choices: list[str]) -> str:
+    """A ' (did you mean 'x'?)' hint, or nothing when no choice is close."""
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _key_lines(text: str) -> dict[str, int]:
+    """Line numbers of the keys of [tool.newsletter], for messages (tomllib keeps no positions)."""
+    lines: dict[str, int] = {}
+    in_table = False
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = re.match(r"\s*\[+\s*([^\]]+?)\s*\]+", line)
+        if header:
+            in_table = header.group(1) == "tool.newsletter"
+            if in_table:
+                lines.setdefault("", number)
+            continue
+        key = re.match(r"\s*([A-Za-z0-9_-]+)\s*=", line)
+        if in_table and key:
+            lines.setdefault(key.group(1), number)
+    return lines
+
+
+def _type_ok(value: Any, kind: type) -> bool:
+    if kind is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, kind)
+
+
+def load_settings(root: Path) -> Settings:
+    """Read and validate `[tool.newsletter]` from ROOT/pyproject.toml; raise InvalidInput on errors."""
+    path = root / SETTINGS_FILE
+    shown = SETTINGS_FILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InvalidInput([Problem(shown, 1, f"no {SETTINGS_FILE} in {root}")]) from None
+    except UnicodeDecodeError as exc:
+        raise InvalidInput([Problem(shown, 1, f"not valid UTF-8 ({exc.reason})")]) from None
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"line (\d+)", str(exc))
+        line = int(match.group(1)) if match else 1
+        raise InvalidInput([Problem(shown, line, f"TOML syntax error: {exc}")]) from None
+
+    table = document.get("tool", {}).get("newsletter")
+    if not isinstance(table, dict):
+        message = "no [tool.newsletter] table: add one with the publication's settings (see README)"
+        raise InvalidInput([Problem(shown, 1, message)])
+
+    lines = _key_lines(text)
+    problems: list[Problem] = []
+
+    def report(key: str, message: str) -> None:
+        problems.append(Problem(shown, lines.get(key, lines.get("", 1)), message))
+
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        option = SCHEMA.get(key)
+        if option is None:
+            report(key, f"unknown setting {key!r}{did_you_mean(key, list(SCHEMA))}")
+            continue
+        if not _type_ok(value, option.kind):
+            report(key, f"{key}: expected {_TYPE_NAMES[option.kind]}, got {value!r}")
+            continue
+        if option.item is not None and not all(_type_ok(v, option.item) for v in value):
+            report(key, f"{key}: every item must be {_TYPE_NAMES[option.item]}")
+            continue
+        message = option.check(value) if option.check else None
+        if message:
+            report(key, f"{key}: {message}")
+            continue
+        values[key] = value
+    for key, option in SCHEMA.items():
+        if option.required and key not in table:
+            report("", f"missing required setting {key!r}")
+
+    if "sections" in values:
+        sections: list[SectionSpec] = []
+        for entry in values["sections"]:
+            for k, v in entry.items():
+                if k not in SECTION_KEYS:
+                    hint = did_you_mean(k, list(SECTION_KEYS))
+                    report("sections", f"sections: unknown key {k!r}{hint}")
+                elif not isinstance(v, SECTION_KEYS[k]):
+                    report("sections", f"sections: {k} must be {_TYPE_NAMES[SECTION_KEYS[k]]}")
+            if not isinstance(entry.get("title"), str) or not entry["title"].strip():
+                report("sections", "sections: every section needs a title")
+                continue
+            sections.append(SectionSpec(entry["title"], bool(entry.get("required", True))))
+        keys = [s.key for s in sections]
+        for key in sorted({k for k in keys if keys.count(k) > 1}):
+            report("sections", f"sections: {key!r} is listed twice")
+        values["sections"] = tuple(sections)
+
+    if values.get("service", "generic") == "generic" and not values.get("unsubscribe_tag"):
+        report(
+            "service",
+            "service 'generic' needs unsubscribe_tag: the merge tag your email service "
+            "replaces with the unsubscribe link",
+        )
+
+    if problems:
+        raise InvalidInput(problems)
+
+    site_url = values.pop("site_url")
+    return Settings(
+        root=root,
+        site_url=site_url if site_url.endswith("/") else site_url + "/",
+        editors=tuple(values.pop("editors", ())),
+        sections=values.pop("sections", DEFAULT_SECTIONS),
+        **{k: v.strip() if isinstance(v, str) else v for k, v in values.items()},
+    )
+
+
+def sender_address(value: str) -> Address:
+    """Parse 'Name <addr@host>' into an Address for the message headers."""
+    name, addr = parseaddr(value)
+    username, _, domain = addr.partition("@")
+    return Address(display_name=name, username=username, domain=domain)

@@ -1,0 +1,40 @@
+"""Problems found in the input, and the exception that reports them all at once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import IO, Any, Literal
+
+import click
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with one input file, at one line."""
+
+    path: str
+    line: int
+    message: str
+    severity: Literal["error", "warning"] = "error"
+
+    def __str__(self) -> str:
+        prefix = "warning: " if self.severity == "warning" else ""
+        return f"{self.path}:{self.line}: {prefix}{self.message}"
+
+
+class InvalidInput(click.ClickException):
+    """Raised when the input has errors; carries every problem found, not just the first."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = sorted(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        """Print each problem on its own line, without click's 'Error:' prefix."""
+        for problem in self.problems:
+            click.echo(str(problem), err=True, file=file)
+
+
+class RenderError(click.ClickException):
+    """Raised when a layout cannot be rendered (a missing variable, a syntax error)."""

@@ -1,0 +1,547 @@
+"""Reading issue files: front matter and sections, checked and turned into a frozen Issue model."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+from markdown_it.token import Token
+
+from . import markdown
+from .config import SectionSpec, Settings, did_you_mean, normalise_title
+from .errors import InvalidInput, Problem
+
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+DOI = re.compile(r"10\.\d{4,9}/\S+")
+URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S+")
+KEY_POINTS = normalise_title("Key Points")
+
+
+@dataclass(frozen=True)
+class Author:
+    """An author of the presented article, with the name in their own script when given."""
+
+    name: str
+    name_native: str = ""
+
+
+@dataclass(frozen=True)
+class Article:
+    """The academic article an issue presents."""
+
+    title: str
+    authors: tuple[Author, ...]
+    publication: str
+    publication_native: str = ""
+    url: str = ""
+    doi: str = ""
+
+    @property
+    def doi_url(self) -> str:
+        """The DOI as a resolvable URL, or '' when there is none."""
+        return f"https://doi.org/{self.doi}" if self.doi else ""
+
+
+@dataclass(frozen=True)
+class KeyPoint:
+    """One key point: a `###` heading inside Key Points and the Markdown under it."""
+
+    title: str
+    body: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Section:
+    """One `##` section of an issue, matched to the template."""
+
+    title: str
+    key: str
+    body: str
+    line: int
+    intro: str = ""  # Key Points only: the text before the first key point
+    key_points: tuple[KeyPoint, ...] = ()
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One issue, validated. Output paths and URLs are computed here, once."""
+
+    path: str
+    slug: str
+    number: int
+    date: datetime
+    title: str
+    subject: str
+    subtitle: str
+    preheader: str
+    tags: tuple[str, ...]
+    status: str
+    id: str
+    updated: datetime
+    article: Article
+    note: str
+    sections: tuple[Section, ...]
+    url: str
+
+    @property
+    def is_draft(self) -> bool:
+        """Drafts are rendered only when asked and never enter the feeds or the archive."""
+        return self.status == "draft"
+
+    @property
+    def out_dir(self) -> str:
+        """The issue's folder under out/."""
+        return self.slug
+
+
+# --- front matter ---------------------------------------------------------------------------
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML without implicit timestamps: dates stay text, so a bad one gets our own message."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+@dataclass(frozen=True)
+class Field:
+    """A front matter value and the line it was written on."""
+
+    value: Any
+    line: int
+
+
+FRONT_MATTER: dict[str, bool] = {  # key -> required
+    "number": True,
+    "date": True,
+    "title": True,
+    "subtitle": False,
+    "subject": False,
+    "preheader": False,
+    "tags": False,
+    "status": False,
+    "id": False,
+    "updated": False,
+    "article": True,
+}
+ARTICLE_KEYS: dict[str, bool] = {
+    "title": True,
+    "authors": True,
+    "publication": True,
+    "publication_native": False,
+    "url": False,
+    "doi": False,
+}
+AUTHOR_KEYS: dict[str, bool] = {"name": True, "name_native": False}
+
+
+class _FileChecker:
+    """Collects the problems of one file while its parts are read."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.problems: list[Problem] = []
+
+    def error(self, line: int, message: str) -> None:
+        self.problems.append(Problem(self.path, line, message))
+
+    def warning(self, line: int, message: str) -> None:
+        self.problems.append(Problem(self.path, line, message, "warning"))
+
+    @property
+    def failed(self) -> bool:
+        return any(p.severity == "error" for p in self.problems)
+
+
+def _fields(node: yaml.Node, first_line: int, check: _FileChecker) -> Any:
+    """Turn a YAML node tree into plain values, mappings as dicts of Field with line numbers."""
+    line = node.start_mark.line + first_line
+    if isinstance(node, yaml.MappingNode):
+        mapping: dict[str, Field] = {}
+        for key_node, value_node in node.value:
+            key_line = key_node.start_mark.line + first_line
+            if not isinstance(key_node, yaml.ScalarNode):
+                check.error(key_line, "front matter: keys must be plain names")
+                continue
+            key = str(key_node.value)
+            if key in mapping:
+                check.error(key_line, f"{key}: repeated key (first at line {mapping[key].line})")
+                continue
+            mapping[key] = Field(_fields(value_node, first_line, check), key_line)
+        return mapping
+    if isinstance(node, yaml.SequenceNode):
+        return [Field(_fields(item, first_line, check), item.start_mark.line + first_line)
+                for item in node.value]
+    try:
+        return _Loader("").construct_object(node)
+    except yaml.YAMLError as exc:
+        check.error(line, f"front matter: {exc}")
+        return None
+
+
+def _split_front_matter(text: str, check: _FileChecker) -> tuple[str, int, str, int] | None:
+    """Return (yaml, its first line, body, the body's first line), or None with an error."""
+    lines = text.split("\n")
+    if lines[0].rstrip() != "---":
+        check.error(1, "no front matter: the file must start with a line '---', then the "
+                       "issue's number, date and title, then another '---'")
+        return None
+    for index in range(1, len(lines)):
+        if lines[index].rstrip() in ("---", "..."):
+            return "\n".join(lines[1:index]), 2, "\n".join(lines[index + 1:]), index + 2
+    check.error(1, "front matter is not closed: add a line '---' after it")
+    return None
+
+
+def _parse_date(text: Any, key: str, line: int, check: _FileChecker) -> datetime | None:
+    """An ISO date (midnight UTC) or an ISO date-time with an offset."""
+    value = str(text) if isinstance(text, str | int | float) else None
+    if value is not None and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        try:
+            return datetime.combine(date.fromisoformat(value), time(0), tzinfo=UTC)
+        except ValueError:
+            pass
+    elif value is not None and "T" in value or value is not None and " " in value.strip():
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            if moment.tzinfo is not None:
+                return moment
+            check.error(line, f"{key}: a date-time needs an offset, as in "
+                              f"'{value}+00:00', got {value!r}")
+            return None
+    check.error(line, f"{key}: expected YYYY-MM-DD, got {text!r}")
+    return None
+
+
+def _text(fields: dict[str, Field], key: str, check: _FileChecker, *, where: int,
+          prefix: str = "", required: bool = False) -> str:
+    """A single-line string value; line breaks inside it are folded to spaces."""
+    field = fields.get(key)
+    if field is None or field.value is None:
+        if required:
+            check.error(where, f"missing required key '{prefix}{key}'")
+        return ""
+    if not isinstance(field.value, str | int | float) or isinstance(field.value, bool):
+        check.error(field.line, f"{prefix}{key}: expected text, got {_shape(field.value)}")
+        return ""
+    value = " ".join(str(field.value).split())
+    if required and not value:
+        check.error(field.line, f"{prefix}{key}: must not be empty")
+    return value
+
+
+def _shape(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return repr(value)
+
+
+def _unknown_keys(fields: dict[str, Field], known: dict[str, bool], prefix: str,
+                  check: _FileChecker) -> None:
+    for key, field in fields.items():
+        if key not in known:
+            hint = did_you_mean(key, list(known))
+            check.error(field.line, f"unknown key '{prefix}{key}'{hint}")
+
+
+def _mapping(field: Field | None, key: str, where: int, check: _FileChecker) -> dict[str, Field]:
+    if field is None:
+        check.error(where, f"missing required key '{key}'")
+        return {}
+    if not isinstance(field.value, dict):
+        check.error(field.line, f"{key}: expected a mapping of keys, got {_shape(field.value)}")
+        return {}
+    return field.value
+
+
+def _article(fields: dict[str, Field], check: _FileChecker) -> Article:
+    where = fields["article"].line if "article" in fields else 1
+    raw = _mapping(fields.get("article"), "article", where, check)
+    if not raw:
+        return Article("", (), "")
+    _unknown_keys(raw, ARTICLE_KEYS, "article.", check)
+    authors: list[Author] = []
+    authors_field = raw.get("authors")
+    if authors_field is None or not isinstance(authors_field.value, list) or not authors_field.value:
+        line = authors_field.line if authors_field else where
+        check.error(line, "article.authors: list at least one author, each with a 'name'")
+    else:
+        for index, item in enumerate(authors_field.value):
+            prefix = f"article.authors[{index + 1}]."
+            if not isinstance(item.value, dict):
+                check.error(item.line, f"{prefix[:-1]}: expected 'name:' (and 'name_native:')")
+                continue
+            _unknown_keys(item.value, AUTHOR_KEYS, prefix, check)
+            authors.append(Author(
+                _text(item.value, "name", check, where=item.line, prefix=prefix, required=True),
+                _text(item.value, "name_native", check, where=item.line, prefix=prefix),
+            ))
+    url = _text(raw, "url", check, where=where, prefix="article.")
+    if url and (urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc):
+        check.error(raw["url"].line, f"article.url: expected an absolute http(s) URL, got {url!r}")
+    doi = _text(raw, "doi", check, where=where, prefix="article.")
+    doi = re.sub(r"^(https?://(dx\.)?doi\.org/|doi:)", "", doi, flags=re.IGNORECASE)
+    if doi and not DOI.fullmatch(doi):
+        check.error(raw["doi"].line, f"article.doi: expected a DOI such as '10.1234/abcd', "
+                                     f"got {doi!r}")
+    return Article(
+        title=_text(raw, "title", check, where=where, prefix="article.", required=True),
+        authors=tuple(authors),
+        publication=_text(raw, "publication", check, where=where, prefix="article.",
+                          required=True),
+        publication_native=_text(raw, "publication_native", check, where=where,
+                                 prefix="article."),
+        url=url,
+        doi=doi,
+    )
+
+
+# --- the body ---------------------------------------------------------------------------------
+
+
+def _walk(tokens: Iterable[Token]) -> Iterator[Token]:
+    for token in tokens:
+        yield token
+        if token.children:
+            yield from _walk(token.children)
+
+
+def _check_markup(tokens: list[Token], offset: int, check: _FileChecker) -> None:
+    """Raw HTML is rejected: an issue is data, and HTML in it could run in a reader's client."""
+    line = offset
+    for token in _walk(tokens):
+        if token.map:
+            line = offset + token.map[0]
+        if token.type in ("html_block", "html_inline"):
+            snippet = token.content.strip().splitlines()[0][:40] if token.content.strip() else ""
+            check.error(line, f"raw HTML is not allowed in an issue: {snippet!r}; "
+                              "write it in Markdown")
+
+
+def _sections(body: str, offset: int, specs: tuple[SectionSpec, ...],
+              check: _FileChecker) -> tuple[str, tuple[Section, ...]]:
+    """Split the body at its `##` headings, then check them against the template."""
+    lines = body.split("\n")
+    tokens, _ = markdown.parse(body)
+    _check_markup(tokens, offset, check)
+    headings = [(i, t) for i, t in enumerate(tokens)
+                if t.type == "heading_open" and t.tag == "h2" and t.level == 0 and t.map]
+    ends = [t.map[0] for _, t in headings[1:] if t.map] + [len(lines)]
+    note_end = headings[0][1].map[0] if headings and headings[0][1].map else len(lines)
+    note = "\n".join(lines[:note_end]).strip()
+
+    sections: list[Section] = []
+    for (index, token), end in zip(headings, ends, strict=True):
+        assert token.map is not None
+        title = tokens[index + 1].content.strip()
+        start = token.map[1]
+        section_body = "\n".join(lines[start:end]).strip()
+        key = normalise_title(markdown.plain(title))
+        section = Section(title, key, section_body, offset + token.map[0])
+        if key == KEY_POINTS:
+            section = _key_points(section, offset + start, check)
+        sections.append(section)
+
+    _check_template(sections, specs, offset + len(lines) - 1, check)
+    return note, tuple(sections)
+
+
+def _key_points(section: Section, offset: int, check: _FileChecker) -> Section:
+    """Each `###` inside Key Points starts one key point."""
+    lines = section.body.split("\n")
+    tokens, _ = markdown.parse(section.body)
+    heads = [(i, t) for i, t in enumerate(tokens)
+             if t.type == "heading_open" and t.tag == "h3" and t.level == 0 and t.map]
+    if not heads:
+        if section.body:
+            check.error(section.line, f"section '{section.title}' has no key point: start each "
+                                      "one with a '### ' heading")
+        return section
+    ends = [t.map[0] for _, t in heads[1:] if t.map] + [len(lines)]
+    points = tuple(
+        KeyPoint(tokens[i + 1].content.strip(), "\n".join(lines[t.map[1]:end]).strip(),
+                 offset + t.map[0])
+        for (i, t), end in zip(heads, ends, strict=True) if t.map
+    )
+    first = heads[0][1].map
+    intro = "\n".join(lines[: first[0]]).strip() if first else ""
+    return Section(section.title, section.key, section.body, section.line, intro, points)
+
+
+def _check_template(sections: list[Section], specs: tuple[SectionSpec, ...], last_line: int,
+                    check: _FileChecker) -> None:
+    """Missing, empty, repeated or out-of-order sections are errors; unknown ones warnings."""
+    order = {spec.key: index for index, spec in enumerate(specs)}
+    titles = [spec.title for spec in specs]
+    first_seen: dict[str, Section] = {}
+    latest: Section | None = None
+    for section in sections:
+        if section.key not in order:
+            hint = did_you_mean(section.title, titles) or f" (the template has: {', '.join(titles)})"
+            check.warning(section.line, f"unknown section '{section.title}'{hint}")
+            continue
+        if section.key in first_seen:
+            check.error(section.line, f"section '{section.title}' is repeated "
+                                      f"(first at line {first_seen[section.key].line})")
+            continue
+        first_seen[section.key] = section
+        if not section.body:
+            check.error(section.line, f"section '{section.title}' is empty")
+        if latest is not None and order[section.key] < order[latest.key]:
+            check.error(section.line, f"section '{section.title}' is out of order: the "
+                                      f"template puts it before '{latest.title}'")
+        else:
+            latest = section
+    for index, spec in enumerate(specs):
+        if spec.required and spec.key not in first_seen:
+            after = [first_seen[s.key].line for s in specs[index + 1:] if s.key in first_seen]
+            check.error(min(after, default=last_line), f"missing required section '{spec.title}'")
+
+
+# --- one file, then all of them ------------------------------------------------------------------
+
+
+def read_issue(path: Path, settings: Settings) -> tuple[Issue | None, list[Problem]]:
+    """Read and check one issue file: the Issue (None when it has errors) and every problem."""
+    shown = path.relative_to(settings.root).as_posix() if path.is_relative_to(settings.root) \
+        else str(path)
+    check = _FileChecker(shown)
+    if not SLUG.fullmatch(path.stem):
+        check.error(1, f"file name '{path.name}': the slug must be lowercase letters, digits "
+                       "and hyphens, as in '006-zhao-long-china-russia.md'")
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        check.error(line, f"not valid UTF-8 (byte 0x{data[exc.start]:02x}): save the file as "
+                          "UTF-8")
+        return None, check.problems
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        check.error(1, "the file is empty: an issue starts with front matter between '---' lines")
+        return None, check.problems
+
+    parts = _split_front_matter(text, check)
+    if parts is None:
+        return None, check.problems
+    front, front_line, body, body_line = parts
+    try:
+        node = _Loader(front).get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = front_line + (mark.line if mark else 0)
+        check.error(line, f"front matter: YAML syntax error: {exc.problem or exc}")
+        return None, check.problems
+    raw = _fields(node, front_line, check) if node is not None else {}
+    if not isinstance(raw, dict):
+        check.error(front_line, "front matter: expected 'key: value' lines")
+        return None, check.problems
+    fields: dict[str, Field] = raw
+    _unknown_keys(fields, FRONT_MATTER, "", check)
+    where = front_line
+
+    number_field = fields.get("number")
+    number = number_field.value if number_field else None
+    if number_field is None:
+        check.error(where, "missing required key 'number'")
+    elif not isinstance(number, int) or isinstance(number, bool) or number < 1:
+        check.error(number_field.line, f"number: expected a positive integer, got {number!r}")
+
+    day: datetime | None = None
+    if "date" not in fields:
+        check.error(where, "missing required key 'date'")
+    else:
+        day = _parse_date(fields["date"].value, "date", fields["date"].line, check)
+    updated = day
+    if "updated" in fields:
+        updated = _parse_date(fields["updated"].value, "updated", fields["updated"].line, check)
+        if updated and day and updated < day:
+            check.error(fields["updated"].line, "updated: must not be before the issue's date")
+
+    title = _text(fields, "title", check, where=where, required=True)
+    subtitle = _text(fields, "subtitle", check, where=where)
+    status = _text(fields, "status", check, where=where) or "published"
+    if status not in ("draft", "published"):
+        check.error(fields["status"].line, f"status: expected 'draft' or 'published', "
+                                           f"got {status!r}")
+    pinned = _text(fields, "id", check, where=where)
+    if pinned and not URI.fullmatch(pinned):
+        check.error(fields["id"].line, f"id: expected a URI such as 'tag:example.org,2024:6', "
+                                       f"got {pinned!r}")
+    tags: list[str] = []
+    if "tags" in fields:
+        value = fields["tags"].value
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list) or not all(isinstance(i, Field) and isinstance(i.value, str)
+                                                  for i in items if not isinstance(i, str)):
+            check.error(fields["tags"].line, "tags: expected a list of words, as in [SCO, BRICS]")
+        else:
+            tags = [" ".join((i if isinstance(i, str) else i.value).split()) for i in items]
+    article = _article(fields, check)
+    note, sections = _sections(body, body_line, settings.sections, check)
+
+    if check.failed or day is None or updated is None or not isinstance(number, int):
+        return None, check.problems
+    host = urlsplit(settings.site_url).hostname or "localhost"
+    issue = Issue(
+        path=shown,
+        slug=path.stem,
+        number=number,
+        date=day,
+        title=title,
+        subject=_text(fields, "subject", check, where=where) or title,
+        subtitle=subtitle,
+        preheader=_text(fields, "preheader", check, where=where) or subtitle,
+        tags=tuple(tags),
+        status=status,
+        id=pinned or f"tag:{host},{day.date().isoformat()}:issue-{number}",
+        updated=updated,
+        article=article,
+        note=note,
+        sections=sections,
+        url=settings.url(f"{path.stem}/"),
+    )
+    return issue, check.problems
+
+
+def load_issues(settings: Settings) -> tuple[list[Issue], list[Problem]]:
+    """Read every issue, newest first; raise InvalidInput listing every error of every file."""
+    paths = sorted(settings.issues_dir.glob("*.md"))
+    if not paths:
+        raise InvalidInput([Problem("issues", 1, f"no issues: add a Markdown file to "
+                                                 f"{settings.issues_dir}")])
+    issues: list[Issue] = []
+    problems: list[Problem] = []
+    for path in paths:
+        issue, found = read_issue(path, settings)
+        problems.extend(found)
+        if issue is not None:
+            issues.append(issue)
+    by_number: dict[int, Issue] = {}
+    for issue in sorted(issues, key=lambda i: i.path):
+        if issue.number in by_number:
+            problems.append(Problem(issue.path, 2, f"number: {issue.number} is already used by "
+                                                   f"{by_number[issue.number].path}"))
+        else:
+            by_number[issue.number] = issue
+    if any(p.severity == "error" for p in problems):
+        raise InvalidInput(problems)
+    issues.sort(key=lambda i: (i.date, i.number), reverse=True)
+    return issues, problems
