@@ -38,3 +38,7 @@ class InvalidInput(click.ClickException):
 
 class RenderError(click.ClickException):
     """Raised when a layout cannot be rendered (a missing variable, a syntax error)."""
+
+
+class UnknownIssue(click.ClickException):
+    """Raised when a command names an issue (by number, slug or path) that does not exist."""

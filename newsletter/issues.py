@@ -30,6 +30,11 @@ class Author:
     name: str
     name_native: str = ""
 
+    @property
+    def full_name(self) -> str:
+        """'ZHAO Long 赵隆': the name, then the native name when there is one."""
+        return f"{self.name} {self.name_native}" if self.name_native else self.name
+
 
 @dataclass(frozen=True)
 class Article:
@@ -41,6 +46,17 @@ class Article:
     publication_native: str = ""
     url: str = ""
     doi: str = ""
+
+    @property
+    def byline(self) -> str:
+        """The authors' full names, comma-separated."""
+        return ", ".join(author.full_name for author in self.authors)
+
+    @property
+    def source(self) -> str:
+        """The publication's name, then its native name when there is one."""
+        native = self.publication_native
+        return f"{self.publication} {native}" if native else self.publication
 
     @property
     def doi_url(self) -> str:

@@ -1,0 +1,87 @@
+"""The pipeline: settings → issues → Markdown → layouts → inlined CSS → files written atomically."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import email, feeds, layouts, output, site
+from .config import Settings, load_settings
+from .errors import Problem, UnknownIssue
+from .issues import Issue, load_issues
+from .markdown import RenderedIssue, render_issue
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Report:
+    """What a run did: the issues it rendered, the files it changed, the warnings it met."""
+
+    issues: tuple[Issue, ...]
+    files: tuple[str, ...]
+    changed: tuple[str, ...]
+    warnings: tuple[Problem, ...]
+
+
+def validate(root: Path) -> tuple[Settings, list[Issue], list[Problem]]:
+    """Load the settings and every issue; raise InvalidInput listing every error."""
+    settings = load_settings(root)
+    issues, warnings = load_issues(settings)
+    return settings, issues, warnings
+
+
+def select(issues: Sequence[Issue], names: Sequence[str], root: Path,
+           drafts: bool = False) -> list[Issue]:
+    """The issues to render: those NAMEd (by number, slug or path), else every published one."""
+    if not names:
+        return [issue for issue in issues if drafts or not issue.is_draft]
+    chosen: list[Issue] = []
+    for name in names:
+        path = Path(name)
+        shown = (path if path.is_absolute() else Path.cwd() / path).resolve()
+        matches = [issue for issue in issues if name in (str(issue.number), issue.slug)
+                   or (root / issue.path).resolve() == shown]
+        if not matches:
+            raise UnknownIssue(f"no issue matches {name!r}: give its number, slug or path")
+        chosen.extend(issue for issue in matches if issue not in chosen)
+    return chosen
+
+
+def render_files(settings: Settings, issues: Sequence[Issue],
+                 selected: Sequence[Issue]) -> dict[str, bytes]:
+    """Every output file, in memory: nothing is written until all of them rendered."""
+    env = layouts.environment(settings)
+    published = [issue for issue in issues if not issue.is_draft]
+    in_feed = published[: settings.feed_size]
+    rendered: dict[str, RenderedIssue] = {}
+    for issue in [*selected, *in_feed]:
+        if issue.slug not in rendered:
+            rendered[issue.slug] = render_issue(issue)
+
+    files: dict[str, bytes] = {}
+    for issue in selected:
+        content = rendered[issue.slug]
+        log.info("rendering %s", issue.path)
+        html = email.render_html(env, content, settings)
+        text = email.render_text(env, content, settings)
+        files[f"{issue.out_dir}/index.html"] = site.page(env, content, settings).encode()
+        files[f"{issue.out_dir}/email.html"] = html.encode()
+        files[f"{issue.out_dir}/email.txt"] = text.encode()
+        files[f"{issue.out_dir}/email.eml"] = email.message(content, settings, text, html)
+    entries = [(issue, site.article(env, rendered[issue.slug], settings)) for issue in in_feed]
+    files["feed.xml"] = feeds.rss(settings, entries)
+    files["atom.xml"] = feeds.atom(settings, entries)
+    files["index.html"] = site.archive(env, published, settings).encode()
+    return files
+
+
+def render(root: Path, out_dir: Path, names: Sequence[str] = (), drafts: bool = False) -> Report:
+    """Render the issues of the project at ROOT into OUT_DIR (all published ones by default)."""
+    settings, issues, warnings = validate(root)
+    selected = select(issues, names, root, drafts)
+    files = render_files(settings, issues, selected)
+    changed = output.write_tree(out_dir, files)
+    return Report(tuple(selected), tuple(sorted(files)), tuple(changed), tuple(warnings))

@@ -1,0 +1,95 @@
+"""The email: layout applied, CSS inlined by premailer, merge tags kept intact; and its MIME message."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import logging
+from email import policy
+from email.message import EmailMessage
+from email.utils import format_datetime
+from urllib.parse import urlsplit
+
+import jinja2
+
+from . import layouts
+from .config import Settings, sender_address
+from .markdown import RenderedIssue
+
+log = logging.getLogger(__name__)
+
+# premailer URL-encodes '|', '{' and spaces inside href attributes, which would break merge tags
+# such as *|UNSUB|* or {{ unsubscribe_url }}. The layout gets these stand-ins, which premailer
+# leaves alone, and the real tags are put back after inlining.
+STAND_INS = {
+    "unsubscribe": "https://merge-tag.invalid/unsubscribe",
+}
+
+
+def links(rendered: RenderedIssue, settings: Settings, unsubscribe: str) -> layouts.Links:
+    """The links of one email: its web version, the archive, the feeds, and unsubscribe."""
+    return layouts.Links(
+        archive=settings.site_url,
+        feed=settings.url("feed.xml"),
+        atom=settings.url("atom.xml"),
+        view_online=rendered.issue.url,
+        unsubscribe=unsubscribe,
+    )
+
+
+def inline_css(document: str) -> str:
+    """Apply the stylesheet's rules as style attributes; keep @media rules in <style>."""
+    from premailer import Premailer  # imported here: it costs 0.2 s, and only emails need it
+
+    return str(Premailer(
+        document,
+        strip_important=False,
+        allow_network=False,
+        cssutils_logging_level=logging.CRITICAL,
+        disable_validation=True,
+        remove_classes=False,
+        keep_style_tags=False,
+    ).transform())
+
+
+def render_html(env: jinja2.Environment, rendered: RenderedIssue, settings: Settings) -> str:
+    """The upload-ready HTML email: layout, inlined CSS, the service's merge tags."""
+    document = layouts.render(env, settings, "email.html", issue=rendered.issue,
+                              content=rendered,
+                              links=links(rendered, settings, STAND_INS["unsubscribe"]))
+    inlined = inline_css(document)
+    tags = {"unsubscribe": settings.merge_tags.unsubscribe}
+    for name, stand_in in STAND_INS.items():
+        inlined = inlined.replace(stand_in, html.escape(tags[name]))
+    return inlined
+
+
+def render_text(env: jinja2.Environment, rendered: RenderedIssue, settings: Settings) -> str:
+    """The plain-text part of the email."""
+    return layouts.render(env, settings, "email.txt", issue=rendered.issue, content=rendered,
+                          links=links(rendered, settings, settings.merge_tags.unsubscribe))
+
+
+def message(rendered: RenderedIssue, settings: Settings, text: str, body: str) -> bytes:
+    """The MIME message: multipart/alternative, text part first, headers only from settings."""
+    issue = rendered.issue
+    host = urlsplit(settings.site_url).hostname or "localhost"
+    msg = EmailMessage(policy=policy.SMTP)
+    # Header values are single-line by construction (the loader folds whitespace), and the
+    # email package refuses CR/LF in a header value besides, so content cannot add headers.
+    msg["Subject"] = issue.subject
+    msg["From"] = sender_address(settings.sender)
+    if settings.reply_to:
+        msg["Reply-To"] = sender_address(settings.reply_to)
+    msg["Date"] = format_datetime(issue.date)
+    msg["Message-ID"] = f"<issue-{issue.number}.{issue.date.date().isoformat()}@{host}>"
+    unsubscribe = settings.merge_tags.unsubscribe
+    if unsubscribe:
+        msg["List-Unsubscribe"] = f"<{unsubscribe}>"
+    msg.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
+    msg.add_alternative(body, subtype="html", charset="utf-8", cte="quoted-printable")
+    # A fixed boundary keeps the file byte-identical between runs; '=_' cannot occur in
+    # quoted-printable data, so it cannot collide with the parts.
+    digest = hashlib.sha256((text + body).encode("utf-8")).hexdigest()[:24]
+    msg.set_boundary(f"=_newsletter_{digest}")
+    return msg.as_bytes()

@@ -1,0 +1,102 @@
+"""The one Jinja environment: layouts from the project's layouts/ folder, strict and autoescaped."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup, escape
+
+from . import text
+from .config import Settings
+from .errors import InvalidInput, Problem
+
+# Dates are spelled out here rather than with strftime("%B"), which follows the locale.
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+@dataclass(frozen=True)
+class Links:
+    """The absolute links a layout needs besides the issue's own URL."""
+
+    archive: str
+    feed: str
+    atom: str
+    view_online: str = ""
+    unsubscribe: str = ""
+
+
+def longdate(moment: datetime) -> str:
+    """'7 October 2024', the same in every locale."""
+    return f"{moment.day} {MONTHS[moment.month - 1]} {moment.year}"
+
+
+def linkify_emails(value: str) -> Markup:
+    """Escape text and turn the email addresses in it into mailto: links."""
+    escaped = str(escape(value))
+    return Markup(EMAIL.sub(lambda m: f'<a href="mailto:{m.group(0)}">{m.group(0)}</a>', escaped))
+
+
+def wrap_filter(value: str, indent: str = "", hanging: str | None = None) -> str:
+    """Wrap a layout's own line of text at 72 display columns."""
+    return "\n".join(text.wrap(str(value), text.WIDTH, indent, hanging))
+
+
+def rule(value: str, char: str = "=") -> str:
+    """A line of CHAR as wide as the longest wrapped line of VALUE (a plain-text underline)."""
+    lines = text.wrap(str(value))
+    return char * max(text.display_width(line.strip()) for line in lines)
+
+
+def environment(settings: Settings) -> jinja2.Environment:
+    """The one environment: HTML and XML layouts autoescaped, undefined names an error."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(settings.layouts_dir),
+        autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=False),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,
+    )
+    env.filters.update(longdate=longdate, linkify_emails=linkify_emails, wrap=wrap_filter,
+                       rule=rule)
+    return env
+
+
+def _layout_line(exc: BaseException, settings: Settings, name: str) -> tuple[str, int]:
+    """The layout file and line a rendering error happened at (Jinja keeps them in the traceback)."""
+    shown = f"layouts/{name}"
+    line = getattr(exc, "lineno", None) or 1
+    if getattr(exc, "filename", None):
+        shown = Path(str(exc.filename)).relative_to(settings.root).as_posix() \
+            if Path(str(exc.filename)).is_relative_to(settings.root) else str(exc.filename)
+    tb = exc.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.startswith(str(settings.layouts_dir)):
+            shown = Path(filename).relative_to(settings.root).as_posix()
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return shown, line
+
+
+def render(env: jinja2.Environment, settings: Settings, name: str, **context: Any) -> str:
+    """Render one layout; a broken layout becomes a `layouts/x:line: message` problem."""
+    try:
+        return env.get_template(name).render(settings=settings, **context)
+    except jinja2.TemplateNotFound as exc:
+        message = f"layout {exc.name!r} not found in {settings.layouts_dir}"
+        raise InvalidInput([Problem(f"layouts/{name}", 1, message)]) from None
+    except jinja2.TemplateError as exc:
+        shown, line = _layout_line(exc, settings, name)
+        raise InvalidInput([Problem(shown, line, exc.message or str(exc))]) from None
+    except (TypeError, ValueError, AttributeError) as exc:  # a filter misused in a layout
+        shown, line = _layout_line(exc, settings, name)
+        raise InvalidInput([Problem(shown, line, f"{type(exc).__name__}: {exc}")]) from None

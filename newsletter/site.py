@@ -1,0 +1,35 @@
+"""The web: each issue's page ("view in browser"), the feed-entry body, and the archive index."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import jinja2
+
+from . import layouts
+from .config import Settings
+from .issues import Issue
+from .markdown import RenderedIssue
+
+
+def site_links(settings: Settings, view_online: str = "") -> layouts.Links:
+    """The archive and feed links every web page carries."""
+    return layouts.Links(archive=settings.site_url, feed=settings.url("feed.xml"),
+                         atom=settings.url("atom.xml"), view_online=view_online)
+
+
+def page(env: jinja2.Environment, rendered: RenderedIssue, settings: Settings) -> str:
+    """The issue's web page."""
+    return layouts.render(env, settings, "issue.html", issue=rendered.issue, content=rendered,
+                          links=site_links(settings, rendered.issue.url))
+
+
+def article(env: jinja2.Environment, rendered: RenderedIssue, settings: Settings) -> str:
+    """The issue's content without the page around it, for feed entries."""
+    return layouts.render(env, settings, "article.html", issue=rendered.issue, content=rendered,
+                          links=site_links(settings, rendered.issue.url))
+
+
+def archive(env: jinja2.Environment, issues: Sequence[Issue], settings: Settings) -> str:
+    """The archive index: every published issue, newest first."""
+    return layouts.render(env, settings, "index.html", issues=issues, links=site_links(settings))

@@ -1,0 +1,174 @@
+"""The plain-text part, rendered from the Markdown structure: wrapped by display width, links numbered."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from markdown_it.token import Token
+from markdown_it.tree import SyntaxTreeNode
+from wcwidth import wcwidth
+
+WIDTH = 72
+
+# Line-breaking rules for text without spaces (Chinese, Japanese): a break may fall between two
+# characters when one of them is wide, but never before closing or after opening punctuation.
+NO_LINE_START = set("，。、；：！？）》」』】〉〕”’,.;:!?)]}…—%")
+NO_LINE_END = set("（《「『【〈〔“‘([{")
+
+
+def display_width(text: str) -> int:
+    """Columns the text takes in a terminal: wide characters two, combining marks zero."""
+    return sum(max(wcwidth(char), 0) for char in text)
+
+
+def _is_wide(char: str) -> bool:
+    return wcwidth(char) == 2
+
+
+def _atoms(word: str) -> list[str]:
+    """Split a space-free word at the places where a line may break (between wide characters)."""
+    atoms = [word[0]]
+    for before, char in zip(word, word[1:], strict=False):
+        breakable = (_is_wide(before) or _is_wide(char)) and char not in NO_LINE_START \
+            and before not in NO_LINE_END
+        if breakable:
+            atoms.append(char)
+        else:
+            atoms[-1] += char
+    return atoms
+
+
+def wrap(text: str, width: int = WIDTH, indent: str = "", hanging: str | None = None) -> list[str]:
+    """Fill text into lines of at most WIDTH columns; a word or URL is never split."""
+    hanging = indent if hanging is None else hanging
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line, prefix, has_content = indent, indent, False
+        for word in paragraph.split():
+            for position, atom in enumerate(_atoms(word)):
+                glue = " " if position == 0 and has_content else ""
+                if has_content and display_width(line + glue + atom) > width:
+                    lines.append(line)
+                    line, prefix, glue = hanging, hanging, ""
+                line += glue + atom
+                has_content = True
+        if has_content or not lines or paragraph == "":
+            lines.append(line if has_content else prefix.rstrip())
+        indent = hanging
+    return lines
+
+
+@dataclass
+class LinkRefs:
+    """The numbered list of URLs of one email: each URL keeps the number it got first."""
+
+    urls: list[str] = field(default_factory=list)
+
+    def number(self, url: str) -> int:
+        """The reference number of URL, adding it to the list when it is new."""
+        if url not in self.urls:
+            self.urls.append(url)
+        return self.urls.index(url) + 1
+
+
+def _same_target(text: str, url: str) -> bool:
+    """A link whose text is its own URL (or address) is printed once, inline."""
+    bare = url.removeprefix("mailto:")
+    return text.strip() in (url, bare, url.rstrip("/"), bare.split("://", 1)[-1])
+
+
+def _inline(node: SyntaxTreeNode, refs: LinkRefs) -> str:
+    parts: list[str] = []
+    for child in node.children:
+        kind = child.type
+        if kind in ("text", "code_inline"):
+            parts.append(child.content)
+        elif kind == "softbreak":
+            parts.append(" ")
+        elif kind == "hardbreak":
+            parts.append("\n")
+        elif kind == "link":
+            label = _inline(child, refs)
+            url = str(child.attrs.get("href", ""))
+            parts.append(label if _same_target(label, url) else f"{label} [{refs.number(url)}]")
+        elif kind == "image":
+            alt = _inline(child, refs) or "image"
+            parts.append(f"[{alt}] [{refs.number(str(child.attrs.get('src', '')))}]")
+        elif kind == "footnote_ref":
+            parts.append(f"[^{child.meta['id'] + 1}]")
+        elif kind == "footnote_anchor":
+            continue
+        else:  # strong, em and other containers: their text, without markers
+            parts.append(_inline(child, refs))
+    return "".join(parts)
+
+
+def _blocks(nodes: list[SyntaxTreeNode], refs: LinkRefs, width: int, tight: bool = False) -> list[str]:
+    """Render sibling blocks, separated by one blank line (none inside a tight list item)."""
+    out: list[str] = []
+    for node in nodes:
+        lines = _block(node, refs, width)
+        if not lines:
+            continue
+        if out and not tight:
+            out.append("")
+        out.extend(lines)
+    return out
+
+
+def _list_item_lines(item: SyntaxTreeNode, marker: str, refs: LinkRefs, width: int,
+                     tight: bool) -> list[str]:
+    pad = " " * display_width(marker)
+    body = _blocks(item.children, refs, width - len(pad), tight)
+    if not body:
+        return [marker.rstrip()]
+    return [(marker if i == 0 else pad) + line if line else "" for i, line in enumerate(body)]
+
+
+def _block(node: SyntaxTreeNode, refs: LinkRefs, width: int) -> list[str]:
+    kind = node.type
+    if kind == "paragraph":
+        return wrap(_inline(node.children[0], refs), width) if node.children else []
+    if kind == "heading":
+        title = _inline(node.children[0], refs)
+        rule = {"h1": "=", "h2": "=", "h3": "-"}.get(node.tag)
+        lines = wrap(title, width)
+        if rule:
+            lines.append(rule * min(width, max(display_width(line) for line in lines)))
+        return lines
+    if kind in ("bullet_list", "ordered_list"):
+        tight = bool(node.children) and all(
+            child.children and all(c.hidden for c in child.children if c.type == "paragraph")
+            for child in node.children
+        )
+        start = int(str(node.attrs.get("start", 1)))
+        markers = [f"{start + i}. " if kind == "ordered_list" else "- "
+                   for i in range(len(node.children))]
+        size = max(display_width(m) for m in markers) if markers else 0
+        out: list[str] = []
+        for marker, item in zip(markers, node.children, strict=True):
+            if out and not tight:
+                out.append("")
+            out.extend(_list_item_lines(item, marker.ljust(size), refs, width, tight))
+        return out
+    if kind == "blockquote":
+        inner = _blocks(node.children, refs, width - 2)
+        return [f"> {line}" if line else ">" for line in inner]
+    if kind in ("code_block", "fence"):
+        return ["    " + line for line in node.content.rstrip("\n").split("\n")]
+    if kind == "hr":
+        return ["* * *"]
+    if kind == "footnote_block":
+        notes: list[str] = []
+        for number, note in enumerate(node.children, start=1):
+            marker = f"[^{number}] "
+            notes.extend(_list_item_lines(note, marker, refs, width, tight=False))
+        return ["-" * 10, *notes] if notes else []
+    if kind in ("html_block",):  # rejected by validation; never reaches a reader
+        return []
+    return _blocks(node.children, refs, width)
+
+
+def render(tokens: list[Token], refs: LinkRefs, width: int = WIDTH) -> str:
+    """Plain text of parsed Markdown, blocks separated by blank lines, no trailing newline."""
+    return "\n".join(_blocks(SyntaxTreeNode(tokens).children, refs, width))
