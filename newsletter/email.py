@@ -74,7 +74,8 @@ def message(rendered: RenderedIssue, settings: Settings, text: str, body: str) -
     """The MIME message: multipart/alternative, text part first, headers only from settings."""
     issue = rendered.issue
     host = urlsplit(settings.site_url).hostname or "localhost"
-    msg = EmailMessage(policy=policy.SMTP)
+    # Written with LF line ends, as .eml files on disk are; smtplib converts to CRLF when sending.
+    msg = EmailMessage(policy=policy.default)
     # Header values are single-line by construction (the loader folds whitespace), and the
     # email package refuses CR/LF in a header value besides, so content cannot add headers.
     msg["Subject"] = issue.subject

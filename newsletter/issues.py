@@ -340,11 +340,12 @@ def _walk(tokens: Iterable[Token]) -> Iterator[Token]:
 
 def _check_markup(tokens: list[Token], offset: int, check: _FileChecker) -> None:
     """Raw HTML is rejected: an issue is data, and HTML in it could run in a reader's client."""
-    line = offset
+    line, reported = offset, set()
     for token in _walk(tokens):
         if token.map:
             line = offset + token.map[0]
-        if token.type in ("html_block", "html_inline"):
+        if token.type in ("html_block", "html_inline") and line not in reported:
+            reported.add(line)  # one message per line: '<b>x</b>' is one mistake, not two
             snippet = token.content.strip().splitlines()[0][:40] if token.content.strip() else ""
             check.error(line, f"raw HTML is not allowed in an issue: {snippet!r}; "
                               "write it in Markdown")
@@ -463,7 +464,10 @@ def read_issue(path: Path, settings: Settings) -> tuple[Issue | None, list[Probl
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = front_line + (mark.line if mark else 0)
-        check.error(line, f"front matter: YAML syntax error: {exc.problem or exc}")
+        message = f"front matter: YAML syntax error: {exc.problem or exc}"
+        if exc.context and exc.context_mark and exc.context_mark.line != (mark and mark.line):
+            message += f" ({exc.context} that starts at line {front_line + exc.context_mark.line})"
+        check.error(line, message)
         return None, check.problems
     raw = _fields(node, front_line, check) if node is not None else {}
     if not isinstance(raw, dict):

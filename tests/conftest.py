@@ -1,0 +1,50 @@
+"""Shared fixtures: a throwaway copy of the sample project, and a CLI runner."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from newsletter.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT.parent / "shared" / "seeds"
+SAMPLE = "006-zhao-long-china-russia"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of the sample project (settings, issues, layouts) that a test may change."""
+    target = tmp_path / "project"
+    target.mkdir()
+    shutil.copy(ROOT / "pyproject.toml", target / "pyproject.toml")
+    shutil.copytree(ROOT / "issues", target / "issues")
+    shutil.copytree(ROOT / "layouts", target / "layouts")
+    return target
+
+
+def run(project: Path, *args: str) -> Result:
+    """Run the `newsletter` command on PROJECT, stdout and stderr kept apart."""
+    return CliRunner().invoke(main, ["-C", str(project), *args], catch_exceptions=False)
+
+
+@pytest.fixture(scope="session")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample project rendered once for the whole session; returns its out/ folder."""
+    target = tmp_path_factory.mktemp("sample") / "project"
+    target.mkdir()
+    shutil.copy(ROOT / "pyproject.toml", target / "pyproject.toml")
+    shutil.copytree(ROOT / "issues", target / "issues")
+    shutil.copytree(ROOT / "layouts", target / "layouts")
+    result = run(target, "render")
+    assert result.exit_code == 0, result.output
+    return target / "out"
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under FOLDER, by relative path, with its bytes."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
