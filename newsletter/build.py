@@ -33,8 +33,9 @@ def validate(root: Path) -> tuple[Settings, list[Issue], list[Problem]]:
     return settings, issues, warnings
 
 
-def select(issues: Sequence[Issue], names: Sequence[str], root: Path,
-           drafts: bool = False) -> list[Issue]:
+def select(
+    issues: Sequence[Issue], names: Sequence[str], root: Path, drafts: bool = False
+) -> list[Issue]:
     """The issues to render: those NAMEd (by number, slug or path), else every published one."""
     if not names:
         return [issue for issue in issues if drafts or not issue.is_draft]
@@ -42,16 +43,20 @@ def select(issues: Sequence[Issue], names: Sequence[str], root: Path,
     for name in names:
         path = Path(name)
         shown = (path if path.is_absolute() else Path.cwd() / path).resolve()
-        matches = [issue for issue in issues if name in (str(issue.number), issue.slug)
-                   or (root / issue.path).resolve() == shown]
+        matches = [
+            issue
+            for issue in issues
+            if name in (str(issue.number), issue.slug) or (root / issue.path).resolve() == shown
+        ]
         if not matches:
             raise UnknownIssue(f"no issue matches {name!r}: give its number, slug or path")
         chosen.extend(issue for issue in matches if issue not in chosen)
     return chosen
 
 
-def render_files(settings: Settings, issues: Sequence[Issue],
-                 selected: Sequence[Issue]) -> dict[str, bytes]:
+def render_files(
+    settings: Settings, issues: Sequence[Issue], selected: Sequence[Issue]
+) -> dict[str, bytes]:
     """Every output file, in memory: nothing is written until all of them rendered."""
     env = layouts.environment(settings)
     published = [issue for issue in issues if not issue.is_draft]

@@ -11,9 +11,15 @@ from . import __version__, build
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="newsletter")
-@click.option("-C", "--project", "project", default=".", show_default=True,
-              type=click.Path(file_okay=False, exists=True, path_type=Path),
-              help="The project folder: the one with pyproject.toml, issues/ and layouts/.")
+@click.option(
+    "-C",
+    "--project",
+    "project",
+    default=".",
+    show_default=True,
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="The project folder: the one with pyproject.toml, issues/ and layouts/.",
+)
 @click.pass_context
 def main(ctx: click.Context, project: Path) -> None:
     """Publish a weekly newsletter from Markdown issues.
@@ -28,9 +34,14 @@ def main(ctx: click.Context, project: Path) -> None:
 
 @main.command()
 @click.argument("issues", nargs=-1)
-@click.option("-o", "--out", default="out", show_default=True,
-              type=click.Path(file_okay=False, path_type=Path),
-              help="Output folder, relative to the project.")
+@click.option(
+    "-o",
+    "--out",
+    default="out",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder, relative to the project.",
+)
 @click.option("--drafts", is_flag=True, help="Render drafts too (named drafts always render).")
 @click.pass_obj
 def render(root: Path, issues: tuple[str, ...], out: Path, drafts: bool) -> None:
@@ -50,8 +61,10 @@ def render(root: Path, issues: tuple[str, ...], out: Path, drafts: bool) -> None
     for warning in report.warnings:
         click.echo(str(warning), err=True)
     shown = out_dir.relative_to(root) if out_dir.is_relative_to(root) else out_dir
-    click.echo(f"Rendered {len(report.issues)} issue{'s' * (len(report.issues) != 1)} into "
-               f"{shown}/: {len(report.files)} files, {len(report.changed)} changed.")
+    click.echo(
+        f"Rendered {len(report.issues)} issue{'s' * (len(report.issues) != 1)} into "
+        f"{shown}/: {len(report.files)} files, {len(report.changed)} changed."
+    )
 
 
 @main.command()
@@ -69,5 +82,7 @@ def check(root: Path) -> None:
     _, issues, warnings = build.validate(root)
     for warning in warnings:
         click.echo(str(warning), err=True)
-    click.echo(f"{len(issues)} issue{'s' * (len(issues) != 1)} OK, "
-               f"{len(warnings)} warning{'s' * (len(warnings) != 1)}.")
+    click.echo(
+        f"{len(issues)} issue{'s' * (len(issues) != 1)} OK, "
+        f"{len(warnings)} warning{'s' * (len(warnings) != 1)}."
+    )

@@ -1,4 +1,4 @@
-"""The publication's settings: the `[tool.newsletter]` table of pyproject.toml, checked against a schema."""
+"""The publication's settings: `[tool.newsletter]` in pyproject.toml, checked against a schema."""
 
 from __future__ import annotations
 
@@ -125,7 +125,7 @@ def _absolute_url(value: str) -> str | None:
 
 
 def _address(value: str) -> str | None:
-    name, addr = parseaddr(value)
+    _name, addr = parseaddr(value)
     if "@" not in addr or any(c in value for c in "\r\n"):
         return f"expected an email address such as 'Name <editor@example.org>', got {value!r}"
     return None
@@ -179,7 +179,13 @@ DEFAULT_SECTIONS = (
     SectionSpec("About the Publication"),
 )
 
-_TYPE_NAMES = {str: "a string", int: "an integer", bool: "true or false", list: "a list", dict: "a table"}
+_TYPE_NAMES = {
+    str: "a string",
+    int: "an integer",
+    bool: "true or false",
+    list: "a list",
+    dict: "a table",
+}
 
 
 def did_you_mean(word: str, choices: list[str]) -> str:
@@ -212,7 +218,7 @@ def _type_ok(value: Any, kind: type) -> bool:
 
 
 def load_settings(root: Path) -> Settings:
-    """Read and validate `[tool.newsletter]` from ROOT/pyproject.toml; raise InvalidInput on errors."""
+    """Read and check `[tool.newsletter]` of ROOT/pyproject.toml; raise InvalidInput on errors."""
     path = root / SETTINGS_FILE
     shown = SETTINGS_FILE
     try:
@@ -251,9 +257,9 @@ def load_settings(root: Path) -> Settings:
         if option.item is not None and not all(_type_ok(v, option.item) for v in value):
             report(key, f"{key}: every item must be {_TYPE_NAMES[option.item]}")
             continue
-        message = option.check(value) if option.check else None
-        if message:
-            report(key, f"{key}: {message}")
+        invalid = option.check(value) if option.check else None
+        if invalid:
+            report(key, f"{key}: {invalid}")
             continue
         values[key] = value
     for key, option in SCHEMA.items():
@@ -278,7 +284,8 @@ def load_settings(root: Path) -> Settings:
             report("sections", f"sections: {key!r} is listed twice")
         values["sections"] = tuple(sections)
 
-    if values.get("service", "generic") == "generic" and not values.get("unsubscribe_tag"):
+    service = values.get("service", "generic" if "service" not in table else None)
+    if service == "generic" and not values.get("unsubscribe_tag"):
         report(
             "service",
             "service 'generic' needs unsubscribe_tag: the merge tag your email service "
@@ -289,12 +296,13 @@ def load_settings(root: Path) -> Settings:
         raise InvalidInput(problems)
 
     site_url = values.pop("site_url")
+    values = {k: v.strip() if isinstance(v, str) else v for k, v in values.items()}
     return Settings(
         root=root,
         site_url=site_url if site_url.endswith("/") else site_url + "/",
         editors=tuple(values.pop("editors", ())),
         sections=values.pop("sections", DEFAULT_SECTIONS),
-        **{k: v.strip() if isinstance(v, str) else v for k, v in values.items()},
+        **values,
     )
 
 

@@ -1,4 +1,4 @@
-"""The email: layout applied, CSS inlined by premailer, merge tags kept intact; and its MIME message."""
+"""The email: layout, CSS inlined by premailer, merge tags kept intact; and its MIME message."""
 
 from __future__ import annotations
 
@@ -41,22 +41,29 @@ def inline_css(document: str) -> str:
     """Apply the stylesheet's rules as style attributes; keep @media rules in <style>."""
     from premailer import Premailer  # imported here: it costs 0.2 s, and only emails need it
 
-    return str(Premailer(
-        document,
-        strip_important=False,
-        allow_network=False,
-        cssutils_logging_level=logging.CRITICAL,
-        disable_validation=True,
-        remove_classes=False,
-        keep_style_tags=False,
-    ).transform())
+    return str(
+        Premailer(
+            document,
+            strip_important=False,
+            allow_network=False,
+            cssutils_logging_level=logging.CRITICAL,
+            disable_validation=True,
+            remove_classes=False,
+            keep_style_tags=False,
+        ).transform()
+    )
 
 
 def render_html(env: jinja2.Environment, rendered: RenderedIssue, settings: Settings) -> str:
     """The upload-ready HTML email: layout, inlined CSS, the service's merge tags."""
-    document = layouts.render(env, settings, "email.html", issue=rendered.issue,
-                              content=rendered,
-                              links=links(rendered, settings, STAND_INS["unsubscribe"]))
+    document = layouts.render(
+        env,
+        settings,
+        "email.html",
+        issue=rendered.issue,
+        content=rendered,
+        links=links(rendered, settings, STAND_INS["unsubscribe"]),
+    )
     inlined = inline_css(document)
     tags = {"unsubscribe": settings.merge_tags.unsubscribe}
     for name, stand_in in STAND_INS.items():
@@ -66,8 +73,14 @@ def render_html(env: jinja2.Environment, rendered: RenderedIssue, settings: Sett
 
 def render_text(env: jinja2.Environment, rendered: RenderedIssue, settings: Settings) -> str:
     """The plain-text part of the email."""
-    return layouts.render(env, settings, "email.txt", issue=rendered.issue, content=rendered,
-                          links=links(rendered, settings, settings.merge_tags.unsubscribe))
+    return layouts.render(
+        env,
+        settings,
+        "email.txt",
+        issue=rendered.issue,
+        content=rendered,
+        links=links(rendered, settings, settings.merge_tags.unsubscribe),
+    )
 
 
 def message(rendered: RenderedIssue, settings: Settings, text: str, body: str) -> bytes:

@@ -197,8 +197,10 @@ def _fields(node: yaml.Node, first_line: int, check: _FileChecker) -> Any:
             mapping[key] = Field(_fields(value_node, first_line, check), key_line)
         return mapping
     if isinstance(node, yaml.SequenceNode):
-        return [Field(_fields(item, first_line, check), item.start_mark.line + first_line)
-                for item in node.value]
+        return [
+            Field(_fields(item, first_line, check), item.start_mark.line + first_line)
+            for item in node.value
+        ]
     try:
         return _Loader("").construct_object(node)
     except yaml.YAMLError as exc:
@@ -210,12 +212,15 @@ def _split_front_matter(text: str, check: _FileChecker) -> tuple[str, int, str, 
     """Return (yaml, its first line, body, the body's first line), or None with an error."""
     lines = text.split("\n")
     if lines[0].rstrip() != "---":
-        check.error(1, "no front matter: the file must start with a line '---', then the "
-                       "issue's number, date and title, then another '---'")
+        check.error(
+            1,
+            "no front matter: the file must start with a line '---', then the "
+            "issue's number, date and title, then another '---'",
+        )
         return None
     for index in range(1, len(lines)):
         if lines[index].rstrip() in ("---", "..."):
-            return "\n".join(lines[1:index]), 2, "\n".join(lines[index + 1:]), index + 2
+            return "\n".join(lines[1:index]), 2, "\n".join(lines[index + 1 :]), index + 2
     check.error(1, "front matter is not closed: add a line '---' after it")
     return None
 
@@ -228,7 +233,7 @@ def _parse_date(text: Any, key: str, line: int, check: _FileChecker) -> datetime
             return datetime.combine(date.fromisoformat(value), time(0), tzinfo=UTC)
         except ValueError:
             pass
-    elif value is not None and "T" in value or value is not None and " " in value.strip():
+    elif (value is not None and "T" in value) or (value is not None and " " in value.strip()):
         try:
             moment = datetime.fromisoformat(value)
         except ValueError:
@@ -236,15 +241,23 @@ def _parse_date(text: Any, key: str, line: int, check: _FileChecker) -> datetime
         else:
             if moment.tzinfo is not None:
                 return moment
-            check.error(line, f"{key}: a date-time needs an offset, as in "
-                              f"'{value}+00:00', got {value!r}")
+            check.error(
+                line, f"{key}: a date-time needs an offset, as in '{value}+00:00', got {value!r}"
+            )
             return None
     check.error(line, f"{key}: expected YYYY-MM-DD, got {text!r}")
     return None
 
 
-def _text(fields: dict[str, Field], key: str, check: _FileChecker, *, where: int,
-          prefix: str = "", required: bool = False) -> str:
+def _text(
+    fields: dict[str, Field],
+    key: str,
+    check: _FileChecker,
+    *,
+    where: int,
+    prefix: str = "",
+    required: bool = False,
+) -> str:
     """A single-line string value; line breaks inside it are folded to spaces."""
     field = fields.get(key)
     if field is None or field.value is None:
@@ -268,8 +281,9 @@ def _shape(value: Any) -> str:
     return repr(value)
 
 
-def _unknown_keys(fields: dict[str, Field], known: dict[str, bool], prefix: str,
-                  check: _FileChecker) -> None:
+def _unknown_keys(
+    fields: dict[str, Field], known: dict[str, bool], prefix: str, check: _FileChecker
+) -> None:
     for key, field in fields.items():
         if key not in known:
             hint = did_you_mean(key, list(known))
@@ -294,7 +308,11 @@ def _article(fields: dict[str, Field], check: _FileChecker) -> Article:
     _unknown_keys(raw, ARTICLE_KEYS, "article.", check)
     authors: list[Author] = []
     authors_field = raw.get("authors")
-    if authors_field is None or not isinstance(authors_field.value, list) or not authors_field.value:
+    if (
+        authors_field is None
+        or not isinstance(authors_field.value, list)
+        or not authors_field.value
+    ):
         line = authors_field.line if authors_field else where
         check.error(line, "article.authors: list at least one author, each with a 'name'")
     else:
@@ -304,25 +322,26 @@ def _article(fields: dict[str, Field], check: _FileChecker) -> Article:
                 check.error(item.line, f"{prefix[:-1]}: expected 'name:' (and 'name_native:')")
                 continue
             _unknown_keys(item.value, AUTHOR_KEYS, prefix, check)
-            authors.append(Author(
-                _text(item.value, "name", check, where=item.line, prefix=prefix, required=True),
-                _text(item.value, "name_native", check, where=item.line, prefix=prefix),
-            ))
+            authors.append(
+                Author(
+                    _text(item.value, "name", check, where=item.line, prefix=prefix, required=True),
+                    _text(item.value, "name_native", check, where=item.line, prefix=prefix),
+                )
+            )
     url = _text(raw, "url", check, where=where, prefix="article.")
     if url and (urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc):
         check.error(raw["url"].line, f"article.url: expected an absolute http(s) URL, got {url!r}")
     doi = _text(raw, "doi", check, where=where, prefix="article.")
     doi = re.sub(r"^(https?://(dx\.)?doi\.org/|doi:)", "", doi, flags=re.IGNORECASE)
     if doi and not DOI.fullmatch(doi):
-        check.error(raw["doi"].line, f"article.doi: expected a DOI such as '10.1234/abcd', "
-                                     f"got {doi!r}")
+        check.error(
+            raw["doi"].line, f"article.doi: expected a DOI such as '10.1234/abcd', got {doi!r}"
+        )
     return Article(
         title=_text(raw, "title", check, where=where, prefix="article.", required=True),
         authors=tuple(authors),
-        publication=_text(raw, "publication", check, where=where, prefix="article.",
-                          required=True),
-        publication_native=_text(raw, "publication_native", check, where=where,
-                                 prefix="article."),
+        publication=_text(raw, "publication", check, where=where, prefix="article.", required=True),
+        publication_native=_text(raw, "publication_native", check, where=where, prefix="article."),
         url=url,
         doi=doi,
     )
@@ -347,18 +366,23 @@ def _check_markup(tokens: list[Token], offset: int, check: _FileChecker) -> None
         if token.type in ("html_block", "html_inline") and line not in reported:
             reported.add(line)  # one message per line: '<b>x</b>' is one mistake, not two
             snippet = token.content.strip().splitlines()[0][:40] if token.content.strip() else ""
-            check.error(line, f"raw HTML is not allowed in an issue: {snippet!r}; "
-                              "write it in Markdown")
+            check.error(
+                line, f"raw HTML is not allowed in an issue: {snippet!r}; write it in Markdown"
+            )
 
 
-def _sections(body: str, offset: int, specs: tuple[SectionSpec, ...],
-              check: _FileChecker) -> tuple[str, tuple[Section, ...]]:
+def _sections(
+    body: str, offset: int, specs: tuple[SectionSpec, ...], check: _FileChecker
+) -> tuple[str, tuple[Section, ...]]:
     """Split the body at its `##` headings, then check them against the template."""
     lines = body.split("\n")
     tokens, _ = markdown.parse(body)
     _check_markup(tokens, offset, check)
-    headings = [(i, t) for i, t in enumerate(tokens)
-                if t.type == "heading_open" and t.tag == "h2" and t.level == 0 and t.map]
+    headings = [
+        (i, t)
+        for i, t in enumerate(tokens)
+        if t.type == "heading_open" and t.tag == "h2" and t.level == 0 and t.map
+    ]
     ends = [t.map[0] for _, t in headings[1:] if t.map] + [len(lines)]
     note_end = headings[0][1].map[0] if headings and headings[0][1].map else len(lines)
     note = "\n".join(lines[:note_end]).strip()
@@ -383,26 +407,36 @@ def _key_points(section: Section, offset: int, check: _FileChecker) -> Section:
     """Each `###` inside Key Points starts one key point."""
     lines = section.body.split("\n")
     tokens, _ = markdown.parse(section.body)
-    heads = [(i, t) for i, t in enumerate(tokens)
-             if t.type == "heading_open" and t.tag == "h3" and t.level == 0 and t.map]
+    heads = [
+        (i, t)
+        for i, t in enumerate(tokens)
+        if t.type == "heading_open" and t.tag == "h3" and t.level == 0 and t.map
+    ]
     if not heads:
         if section.body:
-            check.error(section.line, f"section '{section.title}' has no key point: start each "
-                                      "one with a '### ' heading")
+            check.error(
+                section.line,
+                f"section '{section.title}' has no key point: start each one with a '### ' heading",
+            )
         return section
     ends = [t.map[0] for _, t in heads[1:] if t.map] + [len(lines)]
     points = tuple(
-        KeyPoint(tokens[i + 1].content.strip(), "\n".join(lines[t.map[1]:end]).strip(),
-                 offset + t.map[0])
-        for (i, t), end in zip(heads, ends, strict=True) if t.map
+        KeyPoint(
+            tokens[i + 1].content.strip(),
+            "\n".join(lines[t.map[1] : end]).strip(),
+            offset + t.map[0],
+        )
+        for (i, t), end in zip(heads, ends, strict=True)
+        if t.map
     )
     first = heads[0][1].map
     intro = "\n".join(lines[: first[0]]).strip() if first else ""
     return Section(section.title, section.key, section.body, section.line, intro, points)
 
 
-def _check_template(sections: list[Section], specs: tuple[SectionSpec, ...], last_line: int,
-                    check: _FileChecker) -> None:
+def _check_template(
+    sections: list[Section], specs: tuple[SectionSpec, ...], last_line: int, check: _FileChecker
+) -> None:
     """Missing, empty, repeated or out-of-order sections are errors; unknown ones warnings."""
     order = {spec.key: index for index, spec in enumerate(specs)}
     titles = [spec.title for spec in specs]
@@ -410,24 +444,32 @@ def _check_template(sections: list[Section], specs: tuple[SectionSpec, ...], las
     latest: Section | None = None
     for section in sections:
         if section.key not in order:
-            hint = did_you_mean(section.title, titles) or f" (the template has: {', '.join(titles)})"
+            hint = (
+                did_you_mean(section.title, titles) or f" (the template has: {', '.join(titles)})"
+            )
             check.warning(section.line, f"unknown section '{section.title}'{hint}")
             continue
         if section.key in first_seen:
-            check.error(section.line, f"section '{section.title}' is repeated "
-                                      f"(first at line {first_seen[section.key].line})")
+            check.error(
+                section.line,
+                f"section '{section.title}' is repeated "
+                f"(first at line {first_seen[section.key].line})",
+            )
             continue
         first_seen[section.key] = section
         if not section.body:
             check.error(section.line, f"section '{section.title}' is empty")
         if latest is not None and order[section.key] < order[latest.key]:
-            check.error(section.line, f"section '{section.title}' is out of order: the "
-                                      f"template puts it before '{latest.title}'")
+            check.error(
+                section.line,
+                f"section '{section.title}' is out of order: the "
+                f"template puts it before '{latest.title}'",
+            )
         else:
             latest = section
     for index, spec in enumerate(specs):
         if spec.required and spec.key not in first_seen:
-            after = [first_seen[s.key].line for s in specs[index + 1:] if s.key in first_seen]
+            after = [first_seen[s.key].line for s in specs[index + 1 :] if s.key in first_seen]
             check.error(min(after, default=last_line), f"missing required section '{spec.title}'")
 
 
@@ -436,19 +478,24 @@ def _check_template(sections: list[Section], specs: tuple[SectionSpec, ...], las
 
 def read_issue(path: Path, settings: Settings) -> tuple[Issue | None, list[Problem]]:
     """Read and check one issue file: the Issue (None when it has errors) and every problem."""
-    shown = path.relative_to(settings.root).as_posix() if path.is_relative_to(settings.root) \
+    shown = (
+        path.relative_to(settings.root).as_posix()
+        if path.is_relative_to(settings.root)
         else str(path)
+    )
     check = _FileChecker(shown)
     if not SLUG.fullmatch(path.stem):
-        check.error(1, f"file name '{path.name}': the slug must be lowercase letters, digits "
-                       "and hyphens, as in '006-zhao-long-china-russia.md'")
+        check.error(
+            1,
+            f"file name '{path.name}': the slug must be lowercase letters, digits "
+            "and hyphens, as in '006-zhao-long-china-russia.md'",
+        )
     data = path.read_bytes()
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        check.error(line, f"not valid UTF-8 (byte 0x{data[exc.start]:02x}): save the file as "
-                          "UTF-8")
+        check.error(line, f"not valid UTF-8 (byte 0x{data[exc.start]:02x}): save the file as UTF-8")
         return None, check.problems
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
@@ -499,18 +546,24 @@ def read_issue(path: Path, settings: Settings) -> tuple[Issue | None, list[Probl
     subtitle = _text(fields, "subtitle", check, where=where)
     status = _text(fields, "status", check, where=where) or "published"
     if status not in ("draft", "published"):
-        check.error(fields["status"].line, f"status: expected 'draft' or 'published', "
-                                           f"got {status!r}")
+        check.error(
+            fields["status"].line, f"status: expected 'draft' or 'published', got {status!r}"
+        )
     pinned = _text(fields, "id", check, where=where)
     if pinned and not URI.fullmatch(pinned):
-        check.error(fields["id"].line, f"id: expected a URI such as 'tag:example.org,2024:6', "
-                                       f"got {pinned!r}")
+        check.error(
+            fields["id"].line,
+            f"id: expected a URI such as 'tag:example.org,2024:6', got {pinned!r}",
+        )
     tags: list[str] = []
     if "tags" in fields:
         value = fields["tags"].value
         items = [value] if isinstance(value, str) else value
-        if not isinstance(items, list) or not all(isinstance(i, Field) and isinstance(i.value, str)
-                                                  for i in items if not isinstance(i, str)):
+        if not isinstance(items, list) or not all(
+            isinstance(i, Field) and isinstance(i.value, str)
+            for i in items
+            if not isinstance(i, str)
+        ):
             check.error(fields["tags"].line, "tags: expected a list of words, as in [SCO, BRICS]")
         else:
             tags = [" ".join((i if isinstance(i, str) else i.value).split()) for i in items]
@@ -545,8 +598,9 @@ def load_issues(settings: Settings) -> tuple[list[Issue], list[Problem]]:
     """Read every issue, newest first; raise InvalidInput listing every error of every file."""
     paths = sorted(settings.issues_dir.glob("*.md"))
     if not paths:
-        raise InvalidInput([Problem("issues", 1, f"no issues: add a Markdown file to "
-                                                 f"{settings.issues_dir}")])
+        raise InvalidInput(
+            [Problem("issues", 1, f"no issues: add a Markdown file to {settings.issues_dir}")]
+        )
     issues: list[Issue] = []
     problems: list[Problem] = []
     for path in paths:
@@ -557,8 +611,13 @@ def load_issues(settings: Settings) -> tuple[list[Issue], list[Problem]]:
     by_number: dict[int, Issue] = {}
     for issue in sorted(issues, key=lambda i: i.path):
         if issue.number in by_number:
-            problems.append(Problem(issue.path, 2, f"number: {issue.number} is already used by "
-                                                   f"{by_number[issue.number].path}"))
+            problems.append(
+                Problem(
+                    issue.path,
+                    2,
+                    f"number: {issue.number} is already used by {by_number[issue.number].path}",
+                )
+            )
         else:
             by_number[issue.number] = issue
     if any(p.severity == "error" for p in problems):

@@ -16,8 +16,20 @@ from .config import Settings
 from .errors import InvalidInput, Problem
 
 # Dates are spelled out here rather than with strftime("%B"), which follows the locale.
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December")
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
@@ -65,23 +77,29 @@ def environment(settings: Settings) -> jinja2.Environment:
         keep_trailing_newline=True,
         auto_reload=False,
     )
-    env.filters.update(longdate=longdate, linkify_emails=linkify_emails, wrap=wrap_filter,
-                       rule=rule)
+    env.filters.update(
+        longdate=longdate, linkify_emails=linkify_emails, wrap=wrap_filter, rule=rule
+    )
     return env
 
 
 def _layout_line(exc: BaseException, settings: Settings, name: str) -> tuple[str, int]:
-    """The layout file and line a rendering error happened at (Jinja keeps them in the traceback)."""
+    """The layout file and line an error happened at (Jinja keeps them in the traceback)."""
     shown = f"layouts/{name}"
     line = getattr(exc, "lineno", None) or 1
-    if getattr(exc, "filename", None):
-        shown = Path(str(exc.filename)).relative_to(settings.root).as_posix() \
-            if Path(str(exc.filename)).is_relative_to(settings.root) else str(exc.filename)
+    filename = getattr(exc, "filename", None)
+    if filename:
+        path = Path(str(filename))
+        shown = (
+            path.relative_to(settings.root).as_posix()
+            if path.is_relative_to(settings.root)
+            else str(path)
+        )
     tb = exc.__traceback__
     while tb is not None:
-        filename = tb.tb_frame.f_code.co_filename
-        if filename.startswith(str(settings.layouts_dir)):
-            shown = Path(filename).relative_to(settings.root).as_posix()
+        code_file = tb.tb_frame.f_code.co_filename
+        if code_file.startswith(str(settings.layouts_dir)):
+            shown = Path(code_file).relative_to(settings.root).as_posix()
             line = tb.tb_lineno
         tb = tb.tb_next
     return shown, line

@@ -42,16 +42,9 @@ def _absolutise(tokens: list[Token], base_url: str) -> None:
                 token.attrSet(attr, urljoin(base_url, value))
 
 
-def to_html(source: str, base_url: str, doc_id: str = "") -> str:
-    """Render a Markdown fragment to HTML with absolute links (raw HTML was rejected earlier)."""
-    tokens, env = parse(source, doc_id)
-    _absolutise(tokens, base_url)
-    return parser().renderer.render(tokens, parser().options, env)
-
-
 def inline_to_html(source: str) -> str:
     """Render one line of inline Markdown (a heading's text) to HTML, without a paragraph."""
-    return parser().renderInline(source).strip()
+    return str(parser().renderInline(source)).strip()
 
 
 def plain(source: str) -> str:
@@ -112,7 +105,7 @@ class RenderedIssue:
 def _fragment(source: str, base_url: str, doc_id: str, refs: text.LinkRefs) -> Fragment:
     tokens, env = parse(source, doc_id)
     _absolutise(tokens, base_url)
-    html = parser().renderer.render(tokens, parser().options, env)
+    html = str(parser().renderer.render(tokens, parser().options, env))
     return Fragment(html, text.render(tokens, refs))
 
 
@@ -132,11 +125,13 @@ def render_issue(issue: Issue) -> RenderedIssue:
             )
             for n, point in enumerate(section.key_points, start=1)
         )
-        sections.append(RenderedSection(
-            plain(section.title),
-            inline_to_html(section.title),
-            section.key,
-            _fragment(intro, issue.url, doc_id, refs),
-            points,
-        ))
+        sections.append(
+            RenderedSection(
+                plain(section.title),
+                inline_to_html(section.title),
+                section.key,
+                _fragment(intro, issue.url, doc_id, refs),
+                points,
+            )
+        )
     return RenderedIssue(issue, note, tuple(sections), tuple(refs.urls))

@@ -36,5 +36,8 @@ def write_tree(out_dir: Path, files: Mapping[str, bytes]) -> list[str]:
         if not target.is_relative_to(root):  # slugs are checked, but never trust a path
             raise ValueError(f"refusing to write outside {root}: {relative}")
         targets[relative] = (target, data)
-    return [relative for relative, (target, data) in sorted(targets.items())
-            if write_atomically(target, data)]
+    return [
+        relative
+        for relative, (target, data) in sorted(targets.items())
+        if write_atomically(target, data)
+    ]

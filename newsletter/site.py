@@ -14,20 +14,36 @@ from .markdown import RenderedIssue
 
 def site_links(settings: Settings, view_online: str = "") -> layouts.Links:
     """The archive and feed links every web page carries."""
-    return layouts.Links(archive=settings.site_url, feed=settings.url("feed.xml"),
-                         atom=settings.url("atom.xml"), view_online=view_online)
+    return layouts.Links(
+        archive=settings.site_url,
+        feed=settings.url("feed.xml"),
+        atom=settings.url("atom.xml"),
+        view_online=view_online,
+    )
 
 
 def page(env: jinja2.Environment, rendered: RenderedIssue, settings: Settings) -> str:
     """The issue's web page."""
-    return layouts.render(env, settings, "issue.html", issue=rendered.issue, content=rendered,
-                          links=site_links(settings, rendered.issue.url))
+    return layouts.render(
+        env,
+        settings,
+        "issue.html",
+        issue=rendered.issue,
+        content=rendered,
+        links=site_links(settings, rendered.issue.url),
+    )
 
 
 def article(env: jinja2.Environment, rendered: RenderedIssue, settings: Settings) -> str:
     """The issue's content without the page around it, for feed entries."""
-    return layouts.render(env, settings, "article.html", issue=rendered.issue, content=rendered,
-                          links=site_links(settings, rendered.issue.url))
+    return layouts.render(
+        env,
+        settings,
+        "article.html",
+        issue=rendered.issue,
+        content=rendered,
+        links=site_links(settings, rendered.issue.url),
+    )
 
 
 def archive(env: jinja2.Environment, issues: Sequence[Issue], settings: Settings) -> str:

@@ -1,7 +1,8 @@
-"""The plain-text part, rendered from the Markdown structure: wrapped by display width, links numbered."""
+"""The plain-text part, from the Markdown structure: wrapped by display width, links numbered."""
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 from markdown_it.token import Token
@@ -28,9 +29,12 @@ def _is_wide(char: str) -> bool:
 def _atoms(word: str) -> list[str]:
     """Split a space-free word at the places where a line may break (between wide characters)."""
     atoms = [word[0]]
-    for before, char in zip(word, word[1:], strict=False):
-        breakable = (_is_wide(before) or _is_wide(char)) and char not in NO_LINE_START \
+    for before, char in itertools.pairwise(word):
+        breakable = (
+            (_is_wide(before) or _is_wide(char))
+            and char not in NO_LINE_START
             and before not in NO_LINE_END
+        )
         if breakable:
             atoms.append(char)
         else:
@@ -103,7 +107,9 @@ def _inline(node: SyntaxTreeNode, refs: LinkRefs) -> str:
     return "".join(parts)
 
 
-def _blocks(nodes: list[SyntaxTreeNode], refs: LinkRefs, width: int, tight: bool = False) -> list[str]:
+def _blocks(
+    nodes: list[SyntaxTreeNode], refs: LinkRefs, width: int, tight: bool = False
+) -> list[str]:
     """Render sibling blocks, separated by one blank line (none inside a tight list item)."""
     out: list[str] = []
     for node in nodes:
@@ -116,8 +122,9 @@ def _blocks(nodes: list[SyntaxTreeNode], refs: LinkRefs, width: int, tight: bool
     return out
 
 
-def _list_item_lines(item: SyntaxTreeNode, marker: str, refs: LinkRefs, width: int,
-                     tight: bool) -> list[str]:
+def _list_item_lines(
+    item: SyntaxTreeNode, marker: str, refs: LinkRefs, width: int, tight: bool
+) -> list[str]:
     pad = " " * display_width(marker)
     body = _blocks(item.children, refs, width - len(pad), tight)
     if not body:
@@ -142,8 +149,9 @@ def _block(node: SyntaxTreeNode, refs: LinkRefs, width: int) -> list[str]:
             for child in node.children
         )
         start = int(str(node.attrs.get("start", 1)))
-        markers = [f"{start + i}. " if kind == "ordered_list" else "- "
-                   for i in range(len(node.children))]
+        markers = [
+            f"{start + i}. " if kind == "ordered_list" else "- " for i in range(len(node.children))
+        ]
         size = max(display_width(m) for m in markers) if markers else 0
         out: list[str] = []
         for marker, item in zip(markers, node.children, strict=True):

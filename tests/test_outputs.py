@@ -17,11 +17,17 @@ ISSUE_7 = "007-zhang-xin-china-russia-rapprochement"
 
 def test_render_leaves_the_design_tree(rendered: Path) -> None:
     assert sorted(snapshot(rendered)) == [
-        f"{SAMPLE}/email.eml", f"{SAMPLE}/email.html", f"{SAMPLE}/email.txt",
+        f"{SAMPLE}/email.eml",
+        f"{SAMPLE}/email.html",
+        f"{SAMPLE}/email.txt",
         f"{SAMPLE}/index.html",
-        f"{ISSUE_7}/email.eml", f"{ISSUE_7}/email.html", f"{ISSUE_7}/email.txt",
+        f"{ISSUE_7}/email.eml",
+        f"{ISSUE_7}/email.html",
+        f"{ISSUE_7}/email.txt",
         f"{ISSUE_7}/index.html",
-        "atom.xml", "feed.xml", "index.html",
+        "atom.xml",
+        "feed.xml",
+        "index.html",
     ]
 
 
@@ -58,7 +64,8 @@ def test_eml_parts_equal_the_text_and_html(rendered: Path) -> None:
     assert text_part.get_content() == (rendered / SAMPLE / "email.txt").read_text(encoding="utf-8")
     assert html_part.get_content() == (rendered / SAMPLE / "email.html").read_text(encoding="utf-8")
     assert message["Subject"] == (
-        "ZHAO Long on China-Russia Strategic Coordination in the context of Great Changes")
+        "ZHAO Long on China-Russia Strategic Coordination in the context of Great Changes"
+    )
     assert message["Date"] == "Mon, 07 Oct 2024 00:00:00 +0000"
     assert message["From"] == "SUN Chenghao <sunchenghao@tsinghua.edu.cn>"
     assert message["Message-ID"] == "<issue-6.2024-10-07@chinaffairs.example>"
@@ -99,9 +106,12 @@ def test_rendering_twice_is_byte_identical(project: Path) -> None:
 
 def test_template_syntax_in_content_is_printed_as_written(project: Path) -> None:
     path = project / "issues" / f"{SAMPLE}.md"
-    path.write_text(path.read_text(encoding="utf-8").replace(
-        "## Summary\n", "## Summary\n\nLiteral {{ 7*7 }} and {% if x %}y{% endif %}.\n", 1),
-        encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            "## Summary\n", "## Summary\n\nLiteral {{ 7*7 }} and {% if x %}y{% endif %}.\n", 1
+        ),
+        encoding="utf-8",
+    )
     assert run(project, "render").exit_code == 0
     for name in ("email.txt", "email.html", "index.html"):
         text = (project / "out" / SAMPLE / name).read_text(encoding="utf-8")
@@ -112,6 +122,8 @@ def test_template_syntax_in_content_is_printed_as_written(project: Path) -> None
 def test_archive_lists_published_issues_newest_first(rendered: Path) -> None:
     tree = lxml.html.fromstring((rendered / "index.html").read_bytes())
     links = [a.get("href") for a in tree.find_class("archive-title") for a in a.iter("a")]
-    assert links == [f"https://chinaffairs.example/{ISSUE_7}/",
-                     f"https://chinaffairs.example/{SAMPLE}/"]
+    assert links == [
+        f"https://chinaffairs.example/{ISSUE_7}/",
+        f"https://chinaffairs.example/{SAMPLE}/",
+    ]
     assert tree.xpath("//link[@rel='alternate'][@type='application/rss+xml']")

@@ -11,8 +11,14 @@ import pytest
 from .conftest import SAMPLE, SEEDS
 
 SEED = SEEDS / "000_e2948e5b04192bf3.txt"
-SECTIONS = ["Summary", "Why It Matters", "Key Points", "Conclusion", "About the Author",
-            "About the Publication"]
+SECTIONS = [
+    "Summary",
+    "Why It Matters",
+    "Key Points",
+    "Conclusion",
+    "About the Author",
+    "About the Publication",
+]
 
 
 def words(text: str) -> list[str]:

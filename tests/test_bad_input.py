@@ -1,0 +1,109 @@
+"""One fixture per kind of bad input: the exact message, exit status 1, and out/ untouched."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROOT, run, snapshot
+
+FIXTURES = ROOT / "tests" / "fixtures" / "bad"
+
+EXPECTED = {
+    "no-front-matter": "issues/008-no-front-matter.md:1: no front matter: the file must start "
+    "with a line '---', then the issue's number, date and title, then another '---'",
+    "unclosed-front-matter": "issues/008-unclosed.md:1: front matter is not closed: add a line "
+    "'---' after it",
+    "yaml-syntax-error": "issues/008-yaml-error.md:5: front matter: YAML syntax error: expected "
+    "',' or ']', but got ':' (while parsing a flow sequence that starts at line 4)",
+    "bad-date": "issues/008-bad-date.md:3: date: expected YYYY-MM-DD, got '2024-13-45'",
+    "missing-section": "issues/008-missing-section.md:18: missing required section "
+    "'Why It Matters'",
+    "empty-section": "issues/008-empty-section.md:18: section 'Why It Matters' is empty",
+    "repeated-section": "issues/008-repeated-section.md:36: section 'Summary' is repeated "
+    "(first at line 14)",
+    "out-of-order-section": "issues/008-out-of-order.md:18: section 'Summary' is out of order: "
+    "the template puts it before 'Why It Matters'",
+    "unknown-key": "issues/008-unknown-key.md:5: unknown key 'subtitel' (did you mean 'subtitle'?)",
+    "missing-key": "issues/008-missing-key.md:2: missing required key 'title'",
+    "duplicate-number": "issues/008-duplicate-number.md:2: number: 6 is already used by "
+    "issues/006-zhao-long-china-russia.md",
+    "bad-slug": "issues/008_Bad_Slug.md:1: file name '008_Bad_Slug.md': the slug must be "
+    "lowercase letters, digits and hyphens, as in '006-zhao-long-china-russia.md'",
+    "non-utf8": "issues/008-latin1.md:16: not valid UTF-8 (byte 0xe9): save the file as UTF-8",
+    "empty-file": "issues/008-empty.md:1: the file is empty: an issue starts with front matter "
+    "between '---' lines",
+    "raw-html": "issues/008-raw-html.md:16: raw HTML is not allowed in an issue: '<script>'; "
+    "write it in Markdown",
+    "no-key-point": "issues/008-no-key-point.md:22: section 'Key Points' has no key point: "
+    "start each one with a '### ' heading",
+}
+
+
+def test_every_fixture_has_an_expected_message() -> None:
+    assert sorted(p.name for p in FIXTURES.iterdir()) == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize("case", sorted(EXPECTED))
+def test_bad_issue_is_reported_and_nothing_is_written(project: Path, case: str) -> None:
+    assert run(project, "render").exit_code == 0
+    before = snapshot(project / "out")
+    for fixture in (FIXTURES / case).iterdir():
+        shutil.copy(fixture, project / "issues" / fixture.name)
+
+    for command in ("check", "render"):
+        result = run(project, command)
+        assert result.exit_code == 1
+        assert result.stderr == EXPECTED[case] + "\n"
+        assert result.stdout == ""
+    assert snapshot(project / "out") == before
+
+
+def test_every_error_of_every_file_is_reported_at_once(project: Path) -> None:
+    for case in ("bad-date", "unknown-key", "empty-file"):
+        for fixture in (FIXTURES / case).iterdir():
+            shutil.copy(fixture, project / "issues" / fixture.name)
+    result = run(project, "check")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        EXPECTED["bad-date"],
+        EXPECTED["empty-file"],
+        EXPECTED["unknown-key"],
+    ]
+
+
+def test_unknown_section_is_a_warning_only(project: Path) -> None:
+    path = project / "issues" / "006-zhao-long-china-russia.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace("## Conclusion", "## Further Reading\n\nMore.\n\n## Conclusion"),
+        encoding="utf-8",
+    )
+    result = run(project, "check")
+    assert result.exit_code == 0
+    line = text[: text.index("## Conclusion")].count("\n") + 1
+    assert result.stderr == (
+        f"issues/006-zhao-long-china-russia.md:{line}: warning: unknown "
+        "section 'Further Reading' (the template has: Summary, Why It "
+        "Matters, Key Points, Conclusion, About the Author, About the "
+        "Publication)\n"
+    )
+    assert result.stdout == "2 issues OK, 1 warning.\n"
+
+
+def test_bom_and_crlf_line_endings_are_accepted(project: Path) -> None:
+    path = project / "issues" / "006-zhao-long-china-russia.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8"))
+    result = run(project, "check")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "2 issues OK, 0 warnings.\n"
+
+
+def test_section_titles_are_matched_loosely(project: Path) -> None:
+    path = project / "issues" / "006-zhao-long-china-russia.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("## Why It Matters", "## why it matters"), encoding="utf-8")
+    assert run(project, "check").exit_code == 0
