@@ -1,4 +1,4 @@
-"""The email and the web page open in a real browser (Debian's headless Chromium) as a newsletter."""
+"""The email and the web page open in headless Chromium (Debian's) as a newsletter."""
 
 from __future__ import annotations
 
