@@ -20,8 +20,8 @@ def _generator(settings: Settings, entries: Sequence[tuple[Issue, str]], self_ur
     fg.id(settings.site_url)
     fg.title(settings.name)
     fg.subtitle(settings.tagline or settings.name)
-    fg.link(href=settings.site_url, rel="alternate")
     fg.link(href=self_url, rel="self")
+    fg.link(href=settings.site_url, rel="alternate")  # feedgen makes the last link RSS's <link>
     fg.language(settings.language)
     fg.author({"name": editors, "email": email})
     fg.generator("newsletter", version=__version__)

@@ -90,6 +90,7 @@ def test_feeds_are_dated_by_the_issues_not_the_clock(rendered: Path) -> None:
     atom = (rendered / "atom.xml").read_text(encoding="utf-8")
     assert "<lastBuildDate>Mon, 14 Oct 2024 00:00:00 +0000</lastBuildDate>" in rss
     assert '<atom:link href="https://chinaffairs.example/feed.xml" rel="self"/>' in rss
+    assert "<link>https://chinaffairs.example/</link>" in rss
     assert "<updated>2024-10-14T00:00:00+00:00</updated>" in atom
     assert '<link href="https://chinaffairs.example/atom.xml" rel="self"/>' in atom
     assert "2026" not in rss + atom
