@@ -26,17 +26,6 @@ STAND_INS = {
 }
 
 
-def links(rendered: RenderedIssue, settings: Settings, unsubscribe: str) -> layouts.Links:
-    """The links of one email: its web version, the archive, the feeds, and unsubscribe."""
-    return layouts.Links(
-        archive=settings.site_url,
-        feed=settings.url("feed.xml"),
-        atom=settings.url("atom.xml"),
-        view_online=rendered.issue.url,
-        unsubscribe=unsubscribe,
-    )
-
-
 def inline_css(document: str) -> str:
     """Apply the stylesheet's rules as style attributes; keep @media rules in <style>."""
     from premailer import Premailer  # imported here: it costs 0.2 s, and only emails need it
@@ -62,7 +51,7 @@ def render_html(env: jinja2.Environment, rendered: RenderedIssue, settings: Sett
         "email.html",
         issue=rendered.issue,
         content=rendered,
-        links=links(rendered, settings, STAND_INS["unsubscribe"]),
+        links=layouts.Links.of(settings, rendered.issue.url, STAND_INS["unsubscribe"]),
     )
     inlined = inline_css(document)
     tags = {"unsubscribe": settings.merge_tags.unsubscribe}
@@ -79,7 +68,7 @@ def render_text(env: jinja2.Environment, rendered: RenderedIssue, settings: Sett
         "email.txt",
         issue=rendered.issue,
         content=rendered,
-        links=links(rendered, settings, settings.merge_tags.unsubscribe),
+        links=layouts.Links.of(settings, rendered.issue.url, settings.merge_tags.unsubscribe),
     )
 
 

@@ -43,6 +43,17 @@ class Links:
     view_online: str = ""
     unsubscribe: str = ""
 
+    @classmethod
+    def of(cls, settings: Settings, view_online: str = "", unsubscribe: str = "") -> Links:
+        """The site's archive and feed links, plus an issue's own where given."""
+        return cls(
+            settings.site_url,
+            settings.url("feed.xml"),
+            settings.url("atom.xml"),
+            view_online,
+            unsubscribe,
+        )
+
 
 def longdate(moment: datetime) -> str:
     """'7 October 2024', the same in every locale."""

@@ -12,16 +12,6 @@ from .issues import Issue
 from .markdown import RenderedIssue
 
 
-def site_links(settings: Settings, view_online: str = "") -> layouts.Links:
-    """The archive and feed links every web page carries."""
-    return layouts.Links(
-        archive=settings.site_url,
-        feed=settings.url("feed.xml"),
-        atom=settings.url("atom.xml"),
-        view_online=view_online,
-    )
-
-
 def page(env: jinja2.Environment, rendered: RenderedIssue, settings: Settings) -> str:
     """The issue's web page."""
     return layouts.render(
@@ -30,7 +20,7 @@ def page(env: jinja2.Environment, rendered: RenderedIssue, settings: Settings) -
         "issue.html",
         issue=rendered.issue,
         content=rendered,
-        links=site_links(settings, rendered.issue.url),
+        links=layouts.Links.of(settings, rendered.issue.url),
     )
 
 
@@ -42,10 +32,12 @@ def article(env: jinja2.Environment, rendered: RenderedIssue, settings: Settings
         "article.html",
         issue=rendered.issue,
         content=rendered,
-        links=site_links(settings, rendered.issue.url),
+        links=layouts.Links.of(settings, rendered.issue.url),
     )
 
 
 def archive(env: jinja2.Environment, issues: Sequence[Issue], settings: Settings) -> str:
     """The archive index: every published issue, newest first."""
-    return layouts.render(env, settings, "index.html", issues=issues, links=site_links(settings))
+    return layouts.render(
+        env, settings, "index.html", issues=issues, links=layouts.Links.of(settings)
+    )
