@@ -225,27 +225,22 @@ def _split_front_matter(text: str, check: _FileChecker) -> tuple[str, int, str, 
     return None
 
 
-def _parse_date(text: Any, key: str, line: int, check: _FileChecker) -> datetime | None:
+def _parse_date(raw: Any, key: str, line: int, check: _FileChecker) -> datetime | None:
     """An ISO date (midnight UTC) or an ISO date-time with an offset."""
-    value = str(text) if isinstance(text, str | int | float) else None
-    if value is not None and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        try:
+    value = raw if isinstance(raw, str) else ""
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
             return datetime.combine(date.fromisoformat(value), time(0), tzinfo=UTC)
-        except ValueError:
-            pass
-    elif (value is not None and "T" in value) or (value is not None and " " in value.strip()):
-        try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]\S+", value):
             moment = datetime.fromisoformat(value)
-        except ValueError:
-            pass
-        else:
             if moment.tzinfo is not None:
                 return moment
-            check.error(
-                line, f"{key}: a date-time needs an offset, as in '{value}+00:00', got {value!r}"
-            )
+            message = f"{key}: a date-time needs an offset, as in '{value}+00:00', got {value!r}"
+            check.error(line, message)
             return None
-    check.error(line, f"{key}: expected YYYY-MM-DD, got {text!r}")
+    except ValueError:
+        pass
+    check.error(line, f"{key}: expected YYYY-MM-DD, got {_shape(raw)}")
     return None
 
 
@@ -558,15 +553,11 @@ def read_issue(path: Path, settings: Settings) -> tuple[Issue | None, list[Probl
     tags: list[str] = []
     if "tags" in fields:
         value = fields["tags"].value
-        items = [value] if isinstance(value, str) else value
-        if not isinstance(items, list) or not all(
-            isinstance(i, Field) and isinstance(i.value, str)
-            for i in items
-            if not isinstance(i, str)
-        ):
+        items = [Field(value, fields["tags"].line)] if isinstance(value, str) else value
+        if not isinstance(items, list) or not all(isinstance(i.value, str) for i in items):
             check.error(fields["tags"].line, "tags: expected a list of words, as in [SCO, BRICS]")
         else:
-            tags = [" ".join((i if isinstance(i, str) else i.value).split()) for i in items]
+            tags = [" ".join(i.value.split()) for i in items]
     article = _article(fields, check)
     note, sections = _sections(body, body_line, settings.sections, check)
 
