@@ -45,14 +45,7 @@ def inline_css(document: str) -> str:
 
 def render_html(env: jinja2.Environment, rendered: RenderedIssue, settings: Settings) -> str:
     """The upload-ready HTML email: layout, inlined CSS, the service's merge tags."""
-    document = layouts.render(
-        env,
-        settings,
-        "email.html",
-        issue=rendered.issue,
-        content=rendered,
-        links=layouts.Links.of(settings, rendered.issue.url, STAND_INS["unsubscribe"]),
-    )
+    document = layouts.render_issue(env, settings, "email.html", rendered, STAND_INS["unsubscribe"])
     inlined = inline_css(document)
     tags = {"unsubscribe": settings.merge_tags.unsubscribe}
     for name, stand_in in STAND_INS.items():
@@ -62,14 +55,8 @@ def render_html(env: jinja2.Environment, rendered: RenderedIssue, settings: Sett
 
 def render_text(env: jinja2.Environment, rendered: RenderedIssue, settings: Settings) -> str:
     """The plain-text part of the email."""
-    return layouts.render(
-        env,
-        settings,
-        "email.txt",
-        issue=rendered.issue,
-        content=rendered,
-        links=layouts.Links.of(settings, rendered.issue.url, settings.merge_tags.unsubscribe),
-    )
+    unsubscribe = settings.merge_tags.unsubscribe
+    return layouts.render_issue(env, settings, "email.txt", rendered, unsubscribe)
 
 
 def message(rendered: RenderedIssue, settings: Settings, text: str, body: str) -> bytes:

@@ -14,6 +14,7 @@ from markupsafe import Markup, escape
 from . import text
 from .config import Settings
 from .errors import InvalidInput, Problem
+from .markdown import RenderedIssue
 
 # Dates are spelled out here rather than with strftime("%B"), which follows the locale.
 MONTHS = (
@@ -129,3 +130,15 @@ def render(env: jinja2.Environment, settings: Settings, name: str, **context: An
     except (TypeError, ValueError, AttributeError) as exc:  # a filter misused in a layout
         shown, line = _layout_line(exc, settings, name)
         raise InvalidInput([Problem(shown, line, f"{type(exc).__name__}: {exc}")]) from None
+
+
+def render_issue(
+    env: jinja2.Environment,
+    settings: Settings,
+    name: str,
+    rendered: RenderedIssue,
+    unsubscribe: str = "",
+) -> str:
+    """Render a per-issue layout with the issue, its rendered content and its links."""
+    links = Links.of(settings, rendered.issue.url, unsubscribe)
+    return render(env, settings, name, issue=rendered.issue, content=rendered, links=links)

@@ -14,26 +14,12 @@ from .markdown import RenderedIssue
 
 def page(env: jinja2.Environment, rendered: RenderedIssue, settings: Settings) -> str:
     """The issue's web page."""
-    return layouts.render(
-        env,
-        settings,
-        "issue.html",
-        issue=rendered.issue,
-        content=rendered,
-        links=layouts.Links.of(settings, rendered.issue.url),
-    )
+    return layouts.render_issue(env, settings, "issue.html", rendered)
 
 
 def article(env: jinja2.Environment, rendered: RenderedIssue, settings: Settings) -> str:
     """The issue's content without the page around it, for feed entries."""
-    return layouts.render(
-        env,
-        settings,
-        "article.html",
-        issue=rendered.issue,
-        content=rendered,
-        links=layouts.Links.of(settings, rendered.issue.url),
-    )
+    return layouts.render_issue(env, settings, "article.html", rendered)
 
 
 def archive(env: jinja2.Environment, issues: Sequence[Issue], settings: Settings) -> str:

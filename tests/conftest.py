@@ -15,15 +15,19 @@ SEEDS = ROOT.parent / "shared" / "seeds"
 SAMPLE = "006-zhao-long-china-russia"
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    """A copy of the sample project (settings, issues, layouts) that a test may change."""
-    target = tmp_path / "project"
-    target.mkdir()
+def copy_sample(target: Path) -> Path:
+    """Copy the sample project (settings, issues, layouts) into TARGET; return TARGET."""
+    target.mkdir(parents=True)
     shutil.copy(ROOT / "pyproject.toml", target / "pyproject.toml")
     shutil.copytree(ROOT / "issues", target / "issues")
     shutil.copytree(ROOT / "layouts", target / "layouts")
     return target
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of the sample project that a test may change."""
+    return copy_sample(tmp_path / "project")
 
 
 def run(project: Path, *args: str) -> Result:
@@ -34,11 +38,7 @@ def run(project: Path, *args: str) -> Result:
 @pytest.fixture(scope="session")
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample project rendered once for the whole session; returns its out/ folder."""
-    target = tmp_path_factory.mktemp("sample") / "project"
-    target.mkdir()
-    shutil.copy(ROOT / "pyproject.toml", target / "pyproject.toml")
-    shutil.copytree(ROOT / "issues", target / "issues")
-    shutil.copytree(ROOT / "layouts", target / "layouts")
+    target = copy_sample(tmp_path_factory.mktemp("sample") / "project")
     result = run(target, "render")
     assert result.exit_code == 0, result.output
     return target / "out"
