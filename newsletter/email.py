@@ -16,8 +16,6 @@ from . import layouts
 from .config import Settings, sender_address
 from .markdown import RenderedIssue
 
-log = logging.getLogger(__name__)
-
 # premailer URL-encodes '|', '{' and spaces inside href attributes, which would break merge tags
 # such as *|UNSUB|* or {{ unsubscribe_url }}. The layout gets these stand-ins, which premailer
 # leaves alone, and the real tags are put back after inlining.
