@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import email, feeds, layouts, output, site
+from . import email, feeds, layouts, lint, output, site
 from .config import Settings, load_settings
 from .errors import Problem, UnknownIssue
 from .issues import Issue, load_issues
@@ -81,6 +81,42 @@ def render_files(
     files["atom.xml"] = feeds.atom(settings, entries)
     files["index.html"] = site.archive(env, published, settings).encode()
     return files
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """What `check` found: the issues, each one's email size, and every problem."""
+
+    issues: tuple[Issue, ...]
+    sizes: tuple[tuple[Issue, lint.EmailSize], ...]
+    problems: tuple[Problem, ...]
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        """The problems that fail the check."""
+        return tuple(p for p in self.problems if p.severity == "error")
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        """The problems that fail it only with --strict."""
+        return tuple(p for p in self.problems if p.severity == "warning")
+
+
+def check(root: Path, emails: bool = True) -> CheckReport:
+    """Validate every issue, then render each one's email in memory and run the pre-flight lints."""
+    settings, issues, warnings = validate(root)
+    problems = list(warnings)
+    sizes: list[tuple[Issue, lint.EmailSize]] = []
+    if emails:
+        env = layouts.environment(settings)
+        for issue in issues:
+            content = render_issue(issue)
+            html = email.render_html(env, content, settings)
+            text = email.render_text(env, content, settings)
+            size, found = lint.check_email(issue, settings, html, text)
+            sizes.append((issue, size))
+            problems.extend(found)
+    return CheckReport(tuple(issues), tuple(sizes), tuple(sorted(problems)))
 
 
 def render(root: Path, out_dir: Path, names: Sequence[str] = (), drafts: bool = False) -> Report:

@@ -68,21 +68,39 @@ def render(root: Path, issues: tuple[str, ...], out: Path, drafts: bool) -> None
 
 
 @main.command()
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option(
+    "--validate-only",
+    is_flag=True,
+    help="Only validate the settings and issues; do not render and lint the emails.",
+)
 @click.pass_obj
-def check(root: Path) -> None:
-    """Validate the settings and every issue without writing anything.
+def check(root: Path, strict: bool, validate_only: bool) -> None:
+    """Validate every issue and lint its email before you send it.
 
-    Prints each problem as path:line: message and exits with status 1 if there
-    is any error; warnings alone exit 0.
+    Renders each issue's email in memory (nothing is written) and checks it as
+    a hosted email service would: size against Gmail's 102 KB clipping limit
+    and 16 KB <style> limit, images without alt text, relative or non-http(s)
+    links, leftover placeholders (TK, TODO) in published issues, the service's
+    unsubscribe tag, and the subject's length. Prints each problem as
+    path:line: message and exits with status 1 if there is any error (or any
+    warning, with --strict).
 
     \b
     Example:
         newsletter check
+        newsletter check --strict
     """
-    _, issues, warnings = build.validate(root)
-    for warning in warnings:
-        click.echo(str(warning), err=True)
-    click.echo(
-        f"{len(issues)} issue{'s' * (len(issues) != 1)} OK, "
-        f"{len(warnings)} warning{'s' * (len(warnings) != 1)}."
+    report = build.check(root, emails=not validate_only)
+    for issue, size in report.sizes:
+        click.echo(f"{issue.path}: {size}")
+    for problem in report.problems:
+        click.echo(str(problem), err=True)
+    failed = len(report.errors) + (len(report.warnings) if strict else 0)
+    counts = (
+        f"{len(report.errors)} error{'s' * (len(report.errors) != 1)}, " * bool(report.errors)
+        + f"{len(report.warnings)} warning{'s' * (len(report.warnings) != 1)}"
     )
+    if failed:
+        raise click.ClickException(f"{len(report.issues)} issues checked: {counts}.")
+    click.echo(f"{len(report.issues)} issue{'s' * (len(report.issues) != 1)} OK, {counts}.")

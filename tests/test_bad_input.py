@@ -81,7 +81,7 @@ def test_unknown_section_is_a_warning_only(project: Path) -> None:
         text.replace("## Conclusion", "## Further Reading\n\nMore.\n\n## Conclusion"),
         encoding="utf-8",
     )
-    result = run(project, "check")
+    result = run(project, "check", "--validate-only")
     assert result.exit_code == 0
     line = text[: text.index("## Conclusion")].count("\n") + 1
     assert result.stderr == (
@@ -99,7 +99,7 @@ def test_bom_and_crlf_line_endings_are_accepted(project: Path) -> None:
     path.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8"))
     result = run(project, "check")
     assert result.exit_code == 0, result.stderr
-    assert result.stdout == "2 issues OK, 0 warnings.\n"
+    assert result.stdout.endswith("\n2 issues OK, 0 warnings.\n")
 
 
 def test_section_titles_are_matched_loosely(project: Path) -> None:

@@ -64,7 +64,7 @@ def test_eml_parts_equal_the_text_and_html(rendered: Path) -> None:
     assert text_part.get_content() == (rendered / SAMPLE / "email.txt").read_text(encoding="utf-8")
     assert html_part.get_content() == (rendered / SAMPLE / "email.html").read_text(encoding="utf-8")
     assert message["Subject"] == (
-        "ZHAO Long on China-Russia Strategic Coordination in the context of Great Changes"
+        "ZHAO Long on China-Russia strategic coordination amid great changes"
     )
     assert message["Date"] == "Mon, 07 Oct 2024 00:00:00 +0000"
     assert message["From"] == "SUN Chenghao <sunchenghao@tsinghua.edu.cn>"
