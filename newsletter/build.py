@@ -116,7 +116,7 @@ def check(root: Path, emails: bool = True) -> CheckReport:
             size, found = lint.check_email(issue, settings, html, text)
             sizes.append((issue, size))
             problems.extend(found)
-    return CheckReport(tuple(issues), tuple(sizes), tuple(sorted(problems)))
+    return CheckReport(tuple(issues), tuple(sizes), tuple(sorted(set(problems))))
 
 
 def render(root: Path, out_dir: Path, names: Sequence[str] = (), drafts: bool = False) -> Report:

@@ -150,24 +150,36 @@ def check_email(
             f"email.html is {size.html / KB:.1f} KB: Gmail clips messages over "
             f"{GMAIL_CLIP // KB} KB; shorten the issue or trim the layout",
         )
+    # The layout's problems are the same for every issue: build.check reports each once.
     if size.style > GMAIL_STYLE:
-        warning(
-            1,
-            f"the email's <style> is {size.style / KB:.1f} KB: Gmail drops it over "
-            f"{GMAIL_STYLE // KB} KB, and with it the mobile and dark-mode rules; "
-            "trim layouts/style.css",
+        problems.append(
+            Problem(
+                "layouts/style.css",
+                1,
+                f"the email's <style> is {size.style / KB:.1f} KB: Gmail drops it over "
+                f"{GMAIL_STYLE // KB} KB, and with it the mobile and dark-mode rules; "
+                "trim the stylesheet",
+                "warning",
+            )
         )
 
     tag = settings.merge_tags.unsubscribe
-    for name, found in (("email.html", tag in parsed.hrefs), ("email.txt", tag in text)):
+    kept = {
+        "email.html": ("the email", tag in parsed.hrefs, '<a href="{{ links.unsubscribe }}">'),
+        "email.txt": ("the plain-text part", tag in text, "{{ links.unsubscribe }}"),
+    }
+    for name, (part, found, how) in kept.items():
         if not found:
-            error(
-                1,
-                f"{name} has no unsubscribe link with {settings.service}'s merge tag {tag!r}: "
-                f"keep {{{{ links.unsubscribe }}}} in layouts/{name}",
+            message = (
+                f"{part} has no unsubscribe link ({settings.service}'s merge tag {tag!r}): "
+                f"keep {how} in this layout or one it includes"
             )
+            problems.append(Problem(f"layouts/{name}", 1, message))
     for src in parsed.images_without_alt:
-        error(1, f'an image in layouts/email.html has no alt text ({src}): add alt="..."')
+        message = (
+            f'an image has no alt text ({src}): add alt="..." in this layout or one it includes'
+        )
+        problems.append(Problem("layouts/email.html", 1, message))
 
     for target in _targets(lines):
         scheme = urlsplit(target.url).scheme.casefold()
