@@ -37,6 +37,11 @@ SERVICES: dict[str, Service] = {
 }
 
 
+RTL_LANGUAGES = frozenset(
+    {"ar", "arc", "ckb", "dv", "fa", "he", "ks", "ps", "sd", "ug", "ur", "yi"}
+)
+
+
 @dataclass(frozen=True)
 class SectionSpec:
     """One section of the issue template."""
@@ -86,6 +91,11 @@ class Settings:
         if self.service == "generic":
             return Service(self.unsubscribe_tag, self.view_online_tag or None)
         return SERVICES[self.service]
+
+    @property
+    def direction(self) -> str:
+        """'rtl' for languages written right to left (Arabic, Hebrew, Persian...), else 'ltr'."""
+        return "rtl" if self.language.split("-")[0].casefold() in RTL_LANGUAGES else "ltr"
 
     @property
     def about_paragraphs(self) -> tuple[str, ...]:

@@ -63,6 +63,37 @@ def test_email_reads_as_a_newsletter(browser: Any, rendered: Path, width: int) -
     page.close()
 
 
+def background(page: Any, selector: str) -> str:
+    """The computed background colour of the first element matching SELECTOR."""
+    return str(page.locator(selector).first.evaluate("e => getComputedStyle(e).backgroundColor"))
+
+
+@pytest.mark.parametrize("width", [600, 375])
+def test_email_in_light_and_dark_mode_fits_the_screen(
+    browser: Any, rendered: Path, width: int
+) -> None:
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    colours = {}
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        page.goto((rendered / SAMPLE / "email.html").as_uri())
+        # no horizontal scroll, whatever the width and the scheme
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert page.evaluate("document.body.scrollWidth") <= width
+        colours[scheme] = {
+            selector: background(page, selector) for selector in ("body", ".container", ".card")
+        }
+        text = page.locator(".content p").first.evaluate("e => getComputedStyle(e).color")
+        colours[scheme]["text"] = str(text)
+    assert colours["light"]["body"] == "rgb(243, 241, 236)"
+    assert colours["light"][".container"] == "rgb(255, 255, 255)"
+    assert colours["dark"]["body"] == "rgb(22, 24, 27)"
+    assert colours["dark"][".container"] == "rgb(31, 34, 38)"
+    # every surface and the text change with the scheme
+    assert all(colours["light"][k] != colours["dark"][k] for k in colours["light"])
+    page.close()
+
+
 def test_web_page_opens_with_the_feeds_advertised(browser: Any, rendered: Path) -> None:
     page = browser.new_page(viewport={"width": 1024, "height": 900})
     page.goto((rendered / SAMPLE / "index.html").as_uri())
