@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass, field
 
 from markdown_it.token import Token
@@ -15,6 +16,8 @@ WIDTH = 72
 # characters when one of them is wide, but never before closing or after opening punctuation.
 NO_LINE_START = set("，。、；：！？）》」』】〉〕”’,.;:!?)]}…—%")
 NO_LINE_END = set("（《「『【〈〔“‘([{")
+# A URL is one unbreakable token even where it touches or contains wide characters.
+URL = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.-]*://|mailto:|www\.)\S+")
 
 
 def display_width(text: str) -> int:
@@ -28,6 +31,10 @@ def _is_wide(char: str) -> bool:
 
 def _atoms(word: str) -> list[str]:
     """Split a space-free word at the places where a line may break (between wide characters)."""
+    url = URL.search(word)
+    if url:  # the text before a URL may break; the URL itself never does
+        head = _atoms(word[: url.start()]) if url.start() else []
+        return [*head, word[url.start() :]]
     atoms = [word[0]]
     for before, char in itertools.pairwise(word):
         breakable = (
@@ -150,7 +157,8 @@ def _block(node: SyntaxTreeNode, refs: LinkRefs, width: int) -> list[str]:
         )
         start = int(str(node.attrs.get("start", 1)))
         markers = [
-            f"{start + i}. " if kind == "ordered_list" else "- " for i in range(len(node.children))
+            f"{start + i}{item.markup or '.'} " if kind == "ordered_list" else "- "
+            for i, item in enumerate(node.children)
         ]
         size = max(display_width(m) for m in markers) if markers else 0
         out: list[str] = []
@@ -168,8 +176,8 @@ def _block(node: SyntaxTreeNode, refs: LinkRefs, width: int) -> list[str]:
         return ["* * *"]
     if kind == "footnote_block":
         notes: list[str] = []
-        for number, note in enumerate(node.children, start=1):
-            marker = f"[^{number}] "
+        for note in node.children:
+            marker = f"[^{note.meta['id'] + 1}] "
             notes.extend(_list_item_lines(note, marker, refs, width, tight=False))
         return ["-" * 10, *notes] if notes else []
     if kind in ("html_block",):  # rejected by validation; never reaches a reader
