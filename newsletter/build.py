@@ -76,9 +76,13 @@ def render_files(
         files[f"{issue.out_dir}/email.html"] = html.encode()
         files[f"{issue.out_dir}/email.txt"] = text.encode()
         files[f"{issue.out_dir}/email.eml"] = email.message(content, settings, text, html)
-    entries = [(issue, site.article(env, rendered[issue.slug], settings)) for issue in in_feed]
+    entries = [
+        feeds.Entry.of(issue, site.article(env, rendered[issue.slug], settings))
+        for issue in in_feed
+    ]
     files["feed.xml"] = feeds.rss(settings, entries)
     files["atom.xml"] = feeds.atom(settings, entries)
+    files["feed.json"] = feeds.json_feed(settings, entries)
     files["index.html"] = site.archive(env, published, settings).encode()
     return files
 

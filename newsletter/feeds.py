@@ -1,58 +1,149 @@
-"""The publication's feeds: RSS 2.0 and Atom 1.0, built with feedgen, dated only by the issues."""
+"""The publication's feeds: RSS 2.0, Atom 1.0 and JSON Feed 1.1, dated only by the issues.
+
+All three carry the same entries, newest first, and follow the W3C feed validator's rules: ids
+that never change, RFC 822 dates in RSS and RFC 3339 dates elsewhere, a self link, the summary
+before the full content, and no relative URL in the content.
+"""
 
 from __future__ import annotations
 
+import html
+import json
+import os
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
 
 from . import __version__
 from .config import Settings
 from .issues import Issue
 
+JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
+# Links inside an issue to its own footnotes: absolute in feeds, where a reader shows the entry
+# away from its page (RSS has no base URL, and Atom's would be the feed's own).
+SAME_PAGE_LINK = re.compile(r'(\s(?:href|src)=")#')
 
-def _generator(settings: Settings, entries: Sequence[tuple[Issue, str]], self_url: str) -> object:
+
+@dataclass(frozen=True)
+class Entry:
+    """One issue as a feed entry: the issue, and its content as HTML with absolute links."""
+
+    issue: Issue
+    content: str
+
+    @classmethod
+    def of(cls, issue: Issue, content: str) -> Entry:
+        """An entry whose links to its own page's anchors point to the issue's web page."""
+        return cls(issue, SAME_PAGE_LINK.sub(rf"\1{issue.url}#", content))
+
+    @property
+    def summary(self) -> str:
+        """The issue's deck, or its title when it has none."""
+        return self.issue.subtitle or self.issue.title
+
+
+def _no_entries_date() -> datetime:
+    """The date of a feed with no entry: SOURCE_DATE_EPOCH, else the epoch, never the clock."""
+    seconds = os.environ.get("SOURCE_DATE_EPOCH", "")
+    return datetime.fromtimestamp(int(seconds) if seconds.isdigit() else 0, UTC)
+
+
+def _rfc822_date(moment: datetime) -> datetime:
+    """The date as RSS writes it: an offset in whole or half hours is kept, any other is made UTC
+    (the validator flags '+0545' as a problematical RFC 822 zone)."""
+    offset = moment.utcoffset() or timedelta(0)
+    return moment if offset.seconds % 1800 == 0 else moment.astimezone(UTC)
+
+
+def _authors(settings: Settings) -> tuple[str, str]:
+    """The feeds' author: the editors' names (or the sender's), and the sender's address."""
+    name, email = parseaddr(settings.sender)
+    return ", ".join(settings.editors) or name or settings.name, email
+
+
+def _generator(settings: Settings, entries: Sequence[Entry], self_url: str, kind: str) -> object:
     """A FeedGenerator with every date set from the issues (feedgen would stamp now())."""
     from feedgen.feed import FeedGenerator  # imported here: only a full render needs it
 
-    name, email = parseaddr(settings.sender)
-    editors = ", ".join(settings.editors) or name or settings.name
+    editors, email = _authors(settings)
     fg = FeedGenerator()
     fg.id(settings.site_url)
     fg.title(settings.name)
     fg.subtitle(settings.tagline or settings.name)
-    fg.link(href=self_url, rel="self")
-    fg.link(href=settings.site_url, rel="alternate")  # feedgen makes the last link RSS's <link>
+    fg.link(href=self_url, rel="self", type=kind)
+    fg.link(href=settings.site_url, rel="alternate", type="text/html")  # RSS's <link>: the last
     fg.language(settings.language)
-    fg.author({"name": editors, "email": email})
+    fg.author({"name": editors, "email": email} if email else {"name": editors})
     fg.generator("newsletter", version=__version__)
-    newest = max((issue.updated for issue, _ in entries), default=None)
-    if newest is not None:
-        fg.updated(newest)  # also the RSS lastBuildDate
-        fg.pubDate(max(issue.date for issue, _ in entries))
-    for issue, content in entries:  # newest first
+    newest = max((entry.issue.updated for entry in entries), default=_no_entries_date())
+    fg.updated(newest)  # also the RSS lastBuildDate
+    fg.lastBuildDate(_rfc822_date(newest))
+    fg.pubDate(_rfc822_date(max((e.issue.date for e in entries), default=newest)))
+    for entry in entries:  # newest first
+        issue = entry.issue
         fe = fg.add_entry(order="append")
         fe.id(issue.id)
         fe.guid(issue.id, permalink=False)
         fe.title(issue.title)
-        fe.link(href=issue.url, rel="alternate")
-        fe.author({"name": editors, "email": email})
+        fe.link(href=issue.url, rel="alternate", type="text/html")
+        fe.author({"name": editors, "email": email} if email else {"name": editors})
         fe.published(issue.date)
-        fe.pubDate(issue.date)
+        fe.pubDate(_rfc822_date(issue.date))
         fe.updated(issue.updated)
-        fe.summary(issue.subtitle or issue.title)
-        fe.content(content, type="html")
+        fe.summary(entry.summary)  # Atom: text
+        fe.description(html.escape(entry.summary, quote=False))  # RSS: HTML, before the content
+        fe.content(entry.content, type="html")
         for tag in issue.tags:
             fe.category(term=tag)
     return fg
 
 
-def rss(settings: Settings, entries: Sequence[tuple[Issue, str]]) -> bytes:
+def rss(settings: Settings, entries: Sequence[Entry]) -> bytes:
     """RSS 2.0: summary in description, the full issue in content:encoded."""
-    fg = _generator(settings, entries, settings.url("feed.xml"))
+    fg = _generator(settings, entries, settings.url("feed.xml"), "application/rss+xml")
     return bytes(fg.rss_str(pretty=True))  # type: ignore[attr-defined]
 
 
-def atom(settings: Settings, entries: Sequence[tuple[Issue, str]]) -> bytes:
+def atom(settings: Settings, entries: Sequence[Entry]) -> bytes:
     """Atom 1.0, its `updated` the newest entry's."""
-    fg = _generator(settings, entries, settings.url("atom.xml"))
+    fg = _generator(settings, entries, settings.url("atom.xml"), "application/atom+xml")
     return bytes(fg.atom_str(pretty=True))  # type: ignore[attr-defined]
+
+
+def json_feed(settings: Settings, entries: Sequence[Entry]) -> bytes:
+    """JSON Feed 1.1: the same entries, ids and dates as the RSS and Atom feeds."""
+    _, email = _authors(settings)
+    names = settings.editors or (parseaddr(settings.sender)[0] or settings.name,)
+    author_url = f"mailto:{email}" if email else settings.site_url
+    authors = [{"name": name, "url": author_url} for name in names]
+    items = []
+    for entry in entries:
+        issue = entry.issue
+        item: dict[str, object] = {
+            "id": issue.id,
+            "url": issue.url,
+            "title": issue.title,
+            "summary": entry.summary,
+            "content_html": entry.content,
+            "date_published": issue.date.isoformat(),
+            "date_modified": issue.updated.isoformat(),
+            "authors": authors,
+        }
+        if issue.article.url:
+            item["external_url"] = issue.article.url  # the article the issue presents
+        if issue.tags:
+            item["tags"] = list(issue.tags)
+        items.append(item)
+    feed = {
+        "version": JSON_FEED_VERSION,
+        "title": settings.name,
+        "home_page_url": settings.site_url,
+        "feed_url": settings.url("feed.json"),
+        "description": settings.tagline or settings.name,
+        "language": settings.language,
+        "authors": authors,
+        "items": items,
+    }
+    return (json.dumps(feed, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

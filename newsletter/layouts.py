@@ -43,6 +43,7 @@ class Links:
     atom: str
     view_online: str = ""
     unsubscribe: str = ""
+    json_feed: str = ""
 
     @classmethod
     def of(cls, settings: Settings, view_online: str = "", unsubscribe: str = "") -> Links:
@@ -53,6 +54,7 @@ class Links:
             settings.url("atom.xml"),
             view_online,
             unsubscribe,
+            settings.url("feed.json"),
         )
 
 

@@ -99,5 +99,9 @@ def test_web_page_opens_with_the_feeds_advertised(browser: Any, rendered: Path) 
     page.goto((rendered / SAMPLE / "index.html").as_uri())
     assert page.locator("h1.title").is_visible()
     feeds = page.locator("link[rel=alternate]").evaluate_all("ls => ls.map(l => l.href)")
-    assert feeds == ["https://chinaffairs.example/feed.xml", "https://chinaffairs.example/atom.xml"]
+    assert feeds == [
+        "https://chinaffairs.example/feed.xml",
+        "https://chinaffairs.example/atom.xml",
+        "https://chinaffairs.example/feed.json",
+    ]
     page.close()

@@ -26,6 +26,7 @@ def test_render_leaves_the_design_tree(rendered: Path) -> None:
         f"{ISSUE_7}/email.txt",
         f"{ISSUE_7}/index.html",
         "atom.xml",
+        "feed.json",
         "feed.xml",
         "index.html",
     ]
@@ -89,10 +90,16 @@ def test_feeds_are_dated_by_the_issues_not_the_clock(rendered: Path) -> None:
     rss = (rendered / "feed.xml").read_text(encoding="utf-8")
     atom = (rendered / "atom.xml").read_text(encoding="utf-8")
     assert "<lastBuildDate>Mon, 14 Oct 2024 00:00:00 +0000</lastBuildDate>" in rss
-    assert '<atom:link href="https://chinaffairs.example/feed.xml" rel="self"/>' in rss
+    assert (
+        '<atom:link href="https://chinaffairs.example/feed.xml" rel="self" '
+        'type="application/rss+xml"/>' in rss
+    )
     assert "<link>https://chinaffairs.example/</link>" in rss
     assert "<updated>2024-10-14T00:00:00+00:00</updated>" in atom
-    assert '<link href="https://chinaffairs.example/atom.xml" rel="self"/>' in atom
+    assert (
+        '<link href="https://chinaffairs.example/atom.xml" rel="self" '
+        'type="application/atom+xml"/>' in atom
+    )
     assert "2026" not in rss + atom
 
 
@@ -102,7 +109,7 @@ def test_rendering_twice_is_byte_identical(project: Path) -> None:
     result = run(project, "render")
     assert result.exit_code == 0
     assert snapshot(project / "out") == first
-    assert result.output == "Rendered 2 issues into out/: 11 files, 0 changed.\n"
+    assert result.output == "Rendered 2 issues into out/: 12 files, 0 changed.\n"
 
 
 def test_template_syntax_in_content_is_printed_as_written(project: Path) -> None:
