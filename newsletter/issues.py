@@ -19,7 +19,14 @@ from .errors import InvalidInput, Problem
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 DOI = re.compile(r"10\.\d{4,9}/\S+")
-URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S+")
+# A feed id is an absolute URI in ASCII (RFC 3986); a tag URI follows RFC 4151, with the lowercase
+# authority the feed validator asks for: 'tag:example.org,2024-10-07:issue-6'.
+URI_CHARS = r"[A-Za-z0-9;/?:@&=+$.\-_!~*'()%,]"
+URI = re.compile(rf"[a-z][a-z0-9+.-]*:(?://)?{URI_CHARS}+(?:#{URI_CHARS}*)?")
+TAG_URI = re.compile(
+    r"tag:(?:[a-z0-9._+-]+@)?[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*"
+    rf",\d{{4}}(?:-\d{{2}}(?:-\d{{2}})?)?:{URI_CHARS}*(?:#{URI_CHARS}*)?"
+)
 KEY_POINTS = normalise_title("Key Points")
 
 
@@ -105,6 +112,7 @@ class Issue:
     note: str
     sections: tuple[Section, ...]
     url: str
+    id_line: int = 1  # where the id was pinned (or, when minted, where the number is)
 
     @property
     def is_draft(self) -> bool:
@@ -548,7 +556,14 @@ def read_issue(path: Path, settings: Settings) -> tuple[Issue | None, list[Probl
     if pinned and not URI.fullmatch(pinned):
         check.error(
             fields["id"].line,
-            f"id: expected a URI such as 'tag:example.org,2024:6', got {pinned!r}",
+            "id: expected an absolute URI in ASCII with a lowercase scheme, such as "
+            f"'tag:example.org,2024-10-07:issue-6', got {pinned!r}",
+        )
+    elif pinned.startswith("tag:") and not TAG_URI.fullmatch(pinned):
+        check.error(
+            fields["id"].line,
+            "id: a tag URI is 'tag:', a lowercase domain, ',', a date, ':' and a name, as in "
+            f"'tag:example.org,2024-10-07:issue-6', got {pinned!r}",
         )
     tags: list[str] = []
     if "tags" in fields:
@@ -558,12 +573,15 @@ def read_issue(path: Path, settings: Settings) -> tuple[Issue | None, list[Probl
             check.error(fields["tags"].line, "tags: expected a list of words, as in [SCO, BRICS]")
         else:
             tags = [" ".join(i.value.split()) for i in items]
+            if not all(tags):
+                check.error(fields["tags"].line, "tags: a tag must not be empty")
     article = _article(fields, check)
     note, sections = _sections(body, body_line, settings.sections, check)
 
     if check.failed or day is None or updated is None or not isinstance(number, int):
         return None, check.problems
-    host = urlsplit(settings.site_url).hostname or "localhost"
+    # A tag URI's authority is ASCII: an internationalised host name is written in punycode.
+    host = (urlsplit(settings.site_url).hostname or "localhost").encode("idna").decode("ascii")
     issue = Issue(
         path=shown,
         slug=path.stem,
@@ -581,6 +599,7 @@ def read_issue(path: Path, settings: Settings) -> tuple[Issue | None, list[Probl
         note=note,
         sections=sections,
         url=settings.url(f"{path.stem}/"),
+        id_line=fields["id"].line if pinned else number_field.line if number_field else 1,
     )
     return issue, check.problems
 
@@ -600,6 +619,7 @@ def load_issues(settings: Settings) -> tuple[list[Issue], list[Problem]]:
         if issue is not None:
             issues.append(issue)
     by_number: dict[int, Issue] = {}
+    by_id: dict[str, Issue] = {}
     for issue in sorted(issues, key=lambda i: i.path):
         if issue.number in by_number:
             problems.append(
@@ -609,8 +629,13 @@ def load_issues(settings: Settings) -> tuple[list[Issue], list[Problem]]:
                     f"number: {issue.number} is already used by {by_number[issue.number].path}",
                 )
             )
+            continue
+        by_number[issue.number] = issue
+        if issue.id in by_id:  # feed readers would take the two issues for one
+            message = f"id: {issue.id!r} is already used by {by_id[issue.id].path}"
+            problems.append(Problem(issue.path, issue.id_line, message))
         else:
-            by_number[issue.number] = issue
+            by_id[issue.id] = issue
     if any(p.severity == "error" for p in problems):
         raise InvalidInput(problems)
     issues.sort(key=lambda i: (i.date, i.number), reverse=True)

@@ -39,6 +39,16 @@ EXPECTED = {
     "write it in Markdown",
     "no-key-point": "issues/008-no-key-point.md:22: section 'Key Points' has no key point: "
     "start each one with a '### ' heading",
+    "bad-id": "issues/008-bad-id.md:4: id: expected an absolute URI in ASCII with a lowercase "
+    "scheme, such as 'tag:example.org,2024-10-07:issue-6', got "
+    "'https://chinaffairs.example/issues/第八期'",
+    "bad-tag-id": "issues/008-bad-tag-id.md:4: id: a tag URI is 'tag:', a lowercase domain, ',', "
+    "a date, ':' and a name, as in 'tag:example.org,2024-10-07:issue-6', got "
+    "'tag:ChinAffairs.example,2024:issue-8'",
+    "duplicate-id": "issues/008-duplicate-id.md:4: id: "
+    "'tag:chinaffairs.example,2024-10-07:issue-6' is already used by "
+    "issues/006-zhao-long-china-russia.md",
+    "empty-tag": "issues/008-empty-tag.md:4: tags: a tag must not be empty",
 }
 
 
