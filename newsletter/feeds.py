@@ -21,6 +21,7 @@ from .config import Settings
 from .issues import Issue
 
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
+RSS, ATOM = "application/rss+xml", "application/atom+xml"
 # Links inside an issue to its own footnotes: absolute in feeds, where a reader shows the entry
 # away from its page (RSS has no base URL, and Atom's would be the feed's own).
 SAME_PAGE_LINK = re.compile(r'(\s(?:href|src)=")#')
@@ -67,6 +68,9 @@ def _generator(settings: Settings, entries: Sequence[Entry], self_url: str, kind
     """A FeedGenerator with every date set from the issues (feedgen would stamp now())."""
     from feedgen.feed import FeedGenerator  # imported here: only a full render needs it
 
+    # feedgen keeps one date for RSS's pubDate and Atom's published (and one for lastBuildDate
+    # and updated), so each feed gets its own generator with the dates written its own way.
+    when = _rfc822_date if kind == RSS else (lambda moment: moment)
     editors, email = _authors(settings)
     fg = FeedGenerator()
     fg.id(settings.site_url)
@@ -78,9 +82,8 @@ def _generator(settings: Settings, entries: Sequence[Entry], self_url: str, kind
     fg.author({"name": editors, "email": email} if email else {"name": editors})
     fg.generator("newsletter", version=__version__)
     newest = max((entry.issue.updated for entry in entries), default=_no_entries_date())
-    fg.updated(newest)  # also the RSS lastBuildDate
-    fg.lastBuildDate(_rfc822_date(newest))
-    fg.pubDate(_rfc822_date(max((e.issue.date for e in entries), default=newest)))
+    fg.updated(when(newest))  # also the RSS lastBuildDate
+    fg.pubDate(when(max((e.issue.date for e in entries), default=newest)))
     for entry in entries:  # newest first
         issue = entry.issue
         fe = fg.add_entry(order="append")
@@ -89,9 +92,8 @@ def _generator(settings: Settings, entries: Sequence[Entry], self_url: str, kind
         fe.title(issue.title)
         fe.link(href=issue.url, rel="alternate", type="text/html")
         fe.author({"name": editors, "email": email} if email else {"name": editors})
-        fe.published(issue.date)
-        fe.pubDate(_rfc822_date(issue.date))
-        fe.updated(issue.updated)
+        fe.published(when(issue.date))  # also the RSS pubDate
+        fe.updated(when(issue.updated))
         fe.summary(entry.summary)  # Atom: text
         fe.description(html.escape(entry.summary, quote=False))  # RSS: HTML, before the content
         fe.content(entry.content, type="html")
@@ -102,13 +104,13 @@ def _generator(settings: Settings, entries: Sequence[Entry], self_url: str, kind
 
 def rss(settings: Settings, entries: Sequence[Entry]) -> bytes:
     """RSS 2.0: summary in description, the full issue in content:encoded."""
-    fg = _generator(settings, entries, settings.url("feed.xml"), "application/rss+xml")
+    fg = _generator(settings, entries, settings.url("feed.xml"), RSS)
     return bytes(fg.rss_str(pretty=True))  # type: ignore[attr-defined]
 
 
 def atom(settings: Settings, entries: Sequence[Entry]) -> bytes:
     """Atom 1.0, its `updated` the newest entry's."""
-    fg = _generator(settings, entries, settings.url("atom.xml"), "application/atom+xml")
+    fg = _generator(settings, entries, settings.url("atom.xml"), ATOM)
     return bytes(fg.atom_str(pretty=True))  # type: ignore[attr-defined]
 
 
