@@ -32,9 +32,11 @@ def _is_wide(char: str) -> bool:
 def _atoms(word: str) -> list[str]:
     """Split a space-free word at the places where a line may break (between wide characters)."""
     url = URL.search(word)
-    if url:  # the text before a URL may break; the URL itself never does
-        head = _atoms(word[: url.start()]) if url.start() else []
-        return [*head, word[url.start() :]]
+    if url:  # the wide text just before a URL may break; the URL itself never does
+        start = url.start()
+        if start and not _is_wide(word[start - 1]):
+            return [word]
+        return [*(_atoms(word[:start]) if start else []), word[start:]]
     atoms = [word[0]]
     for before, char in itertools.pairwise(word):
         breakable = (

@@ -53,6 +53,13 @@ def test_a_url_is_never_split_even_with_wide_characters_in_or_around_it() -> Non
     assert all(text.display_width(line) <= 30 for line in lines if " " in line.strip())
 
 
+def test_a_word_that_holds_a_url_is_not_split_before_it() -> None:
+    assert text.wrap("x " * 30 + "see:https://example.org/a", width=66) == [
+        ("x " * 30).rstrip(),
+        "see:https://example.org/a",
+    ]
+
+
 def test_hanging_indent_and_a_single_token_longer_than_the_line() -> None:
     assert text.wrap("[1] https://example.org/" + "a" * 80, 72, "", "    ") == [
         "[1]",
