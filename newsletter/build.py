@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,8 +54,14 @@ def select(
     return chosen
 
 
+Progress = Callable[[int, int], None]  # (issues done, issues to do), after each issue
+
+
 def render_files(
-    settings: Settings, issues: Sequence[Issue], selected: Sequence[Issue]
+    settings: Settings,
+    issues: Sequence[Issue],
+    selected: Sequence[Issue],
+    progress: Progress | None = None,
 ) -> dict[str, bytes]:
     """Every output file, in memory: nothing is written until all of them rendered."""
     env = layouts.environment(settings)
@@ -67,7 +73,7 @@ def render_files(
             rendered[issue.slug] = render_issue(issue)
 
     files: dict[str, bytes] = {}
-    for issue in selected:
+    for done, issue in enumerate(selected, start=1):
         content = rendered[issue.slug]
         log.info("rendering %s", issue.path)
         html = email.render_html(env, content, settings)
@@ -76,6 +82,8 @@ def render_files(
         files[f"{issue.out_dir}/email.html"] = html.encode()
         files[f"{issue.out_dir}/email.txt"] = text.encode()
         files[f"{issue.out_dir}/email.eml"] = email.message(content, settings, text, html)
+        if progress:
+            progress(done, len(selected))
     entries = [
         feeds.Entry.of(issue, site.article(env, rendered[issue.slug], settings))
         for issue in in_feed
@@ -123,10 +131,16 @@ def check(root: Path, emails: bool = True) -> CheckReport:
     return CheckReport(tuple(issues), tuple(sizes), tuple(sorted(set(problems))))
 
 
-def render(root: Path, out_dir: Path, names: Sequence[str] = (), drafts: bool = False) -> Report:
+def render(
+    root: Path,
+    out_dir: Path,
+    names: Sequence[str] = (),
+    drafts: bool = False,
+    progress: Progress | None = None,
+) -> Report:
     """Render the issues of the project at ROOT into OUT_DIR (all published ones by default)."""
     settings, issues, warnings = validate(root)
     selected = select(issues, names, root, drafts)
-    files = render_files(settings, issues, selected)
+    files = render_files(settings, issues, selected, progress)
     changed = output.write_tree(out_dir, files)
     return Report(tuple(selected), tuple(sorted(files)), tuple(changed), tuple(warnings))

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
+import sys
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from . import __version__, build
+
+if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar
+
+FEW = 5  # renders of more issues than this show a progress bar
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -26,8 +35,11 @@ def main(ctx: click.Context, project: Path) -> None:
 
     \b
     Example:
-        newsletter render        # every issue into out/
-        newsletter check         # validate without writing anything
+        newsletter new --title "WANG Yi on ..."   # next week's issue, from the template
+        newsletter serve                          # preview it while you write
+        newsletter send 8 --to me@example.org     # a proof in your inbox
+        newsletter render                         # every issue into out/
+        newsletter check                          # validate without writing anything
     """
     ctx.obj = project.resolve()
 
@@ -57,7 +69,17 @@ def render(root: Path, issues: tuple[str, ...], out: Path, drafts: bool) -> None
         newsletter render 6 issues/007-zhang-xin-china-russia-rapprochement.md
     """
     out_dir = out if out.is_absolute() else root / out
-    report = build.render(root, out_dir, issues, drafts)
+    with contextlib.ExitStack() as stack:
+        bars: list[ProgressBar[int]] = []
+
+        def progress(done: int, total: int) -> None:
+            if total > FEW and not bars:
+                bar = click.progressbar(length=total, label="Rendering", file=sys.stderr)
+                bars.append(stack.enter_context(bar))
+            if bars:
+                bars[0].update(1)
+
+        report = build.render(root, out_dir, issues, drafts, progress)
     for warning in report.warnings:
         click.echo(str(warning), err=True)
     shown = out_dir.relative_to(root) if out_dir.is_relative_to(root) else out_dir
@@ -104,3 +126,95 @@ def check(root: Path, strict: bool, validate_only: bool) -> None:
     if failed:
         raise click.ClickException(f"{len(report.issues)} issues checked: {counts}.")
     click.echo(f"{len(report.issues)} issue{'s' * (len(report.issues) != 1)} OK, {counts}.")
+
+
+@main.command()
+@click.option(
+    "--title", default="", help="The issue's title; the file name (slug) is made from it."
+)
+@click.option(
+    "--date",
+    "day",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The issue's date, YYYY-MM-DD  [default: a week after the latest issue]",
+)
+@click.pass_obj
+def new(root: Path, title: str, day: datetime | None) -> None:
+    """Start the next issue from the template, as a draft.
+
+    Writes issues/NNN-slug.md with the next number, the date a week after the
+    latest issue, the front matter to fill in and every section of the template
+    with a hint of what goes there. Hints start with TK: `newsletter check`
+    reports any left in a published issue. The issue stays a draft until you
+    delete its `status: draft` line. An existing file is never overwritten.
+
+    \b
+    Example:
+        newsletter new --title "WANG Yi on China-EU Relations"
+        newsletter new --date 2024-12-30
+    """
+    from . import scaffold
+
+    planned = scaffold.plan(root, title, day.date() if day else None)
+    scaffold.create(planned)
+    shown = planned.path.relative_to(root) if planned.path.is_relative_to(root) else planned.path
+    click.echo(
+        f"Created {shown}: issue {planned.number} of {planned.date.date().isoformat()}, a draft."
+    )
+
+
+@main.command()
+@click.option("-p", "--port", default=8000, show_default=True, help="Port on 127.0.0.1.")
+@click.pass_obj
+def serve(root: Path, port: int) -> None:
+    """Preview every issue in the browser while you write, drafts included.
+
+    Serves on 127.0.0.1 only: an index of the issues, and for each its email,
+    web page and plain text, in a 375px-wide frame or in dark mode at a click.
+    Saving an issue, a layout or pyproject.toml rebuilds the preview and the
+    open page reloads by itself; errors are shown in the page. Nothing is
+    written to out/. Ctrl-C stops it.
+
+    \b
+    Example:
+        newsletter serve
+        newsletter serve --port 8001
+    """
+    from . import serve as preview
+
+    preview.run(root, port, click.echo)
+
+
+@main.command()
+@click.argument("issue")
+@click.option(
+    "--to",
+    "to",
+    multiple=True,
+    required=True,
+    metavar="ADDRESS",
+    help="Who gets the proof; repeat for more than one.",
+)
+@click.option("--dry-run", is_flag=True, help="Print the envelope and headers; send nothing.")
+@click.pass_obj
+def send(root: Path, issue: str, to: tuple[str, ...], dry_run: bool) -> None:
+    """Send a proof of ISSUE's email to ADDRESS over SMTP.
+
+    ISSUE is a number, a slug or a path; drafts can be proofed. The proof is
+    the issue's email.eml with its subject prefixed [Proof]. The server comes
+    from [tool.newsletter.smtp] in pyproject.toml (host, port, security and
+    user); the password from the environment variable NEWSLETTER_SMTP_PASSWORD.
+
+    \b
+    Example:
+        NEWSLETTER_SMTP_PASSWORD=... newsletter send 8 --to editor@example.org
+        newsletter send 8 --to editor@example.org --dry-run
+    """
+    from . import send as sending
+
+    proof = sending.prepare(root, issue, to)
+    if dry_run:
+        click.echo("\n".join(proof.summary()))
+        return
+    sending.deliver(proof, lambda line: click.echo(line, err=True))
+    click.echo(f"Sent a proof of {proof.issue} to {', '.join(proof.recipients)}.")

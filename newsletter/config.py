@@ -55,6 +55,19 @@ class SectionSpec:
         return normalise_title(self.title)
 
 
+SECURITY = {"starttls": 587, "ssl": 465, "none": 25}  # how to talk to the server -> its usual port
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Where `newsletter send` delivers proofs: [tool.newsletter.smtp]. The password is not here."""
+
+    host: str
+    port: int
+    security: str = "starttls"
+    user: str = ""
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything about the publication that does not change from issue to issue."""
@@ -74,6 +87,7 @@ class Settings:
     view_online_tag: str = ""
     feed_size: int = 20
     sections: tuple[SectionSpec, ...] = ()
+    smtp: SmtpSettings | None = None
 
     @property
     def issues_dir(self) -> Path:
@@ -161,6 +175,18 @@ def _positive(value: int) -> str | None:
     return None if value > 0 else f"expected a positive integer, got {value}"
 
 
+def _port(value: int) -> str | None:
+    return None if 0 < value < 65536 else f"expected a port number (1-65535), got {value}"
+
+
+def _security(value: str) -> str | None:
+    return None if value in SECURITY else f"expected one of {', '.join(SECURITY)}, got {value!r}"
+
+
+def _no_password(value: str) -> str | None:
+    return "the password is never read from a file: set NEWSLETTER_SMTP_PASSWORD instead"
+
+
 SCHEMA: dict[str, Option] = {
     "name": Option(str, required=True),
     "tagline": Option(str),
@@ -176,6 +202,15 @@ SCHEMA: dict[str, Option] = {
     "view_online_tag": Option(str),
     "feed_size": Option(int, check=_positive),
     "sections": Option(list, item=dict),
+    "smtp": Option(dict),
+}
+
+SMTP_SCHEMA: dict[str, Option] = {
+    "host": Option(str, required=True),
+    "port": Option(int, check=_port),
+    "security": Option(str, check=_security),
+    "user": Option(str),
+    "password": Option(str, check=_no_password),
 }
 
 SECTION_KEYS = {"title": str, "required": bool}
@@ -205,19 +240,27 @@ def did_you_mean(word: str, choices: list[str]) -> str:
 
 
 def _key_lines(text: str) -> dict[str, int]:
-    """Line numbers of the keys of [tool.newsletter], for messages (tomllib keeps no positions)."""
+    """Line numbers of the keys of [tool.newsletter], for messages (tomllib keeps no positions).
+
+    Keys of a sub-table such as [tool.newsletter.smtp] are recorded as 'smtp.host'.
+    """
     lines: dict[str, int] = {}
-    in_table = False
+    prefix: str | None = None  # None: outside [tool.newsletter] and its sub-tables
     for number, line in enumerate(text.splitlines(), start=1):
         header = re.match(r"\s*\[+\s*([^\]]+?)\s*\]+", line)
         if header:
-            in_table = header.group(1) == "tool.newsletter"
-            if in_table:
-                lines.setdefault("", number)
+            name = header.group(1)
+            prefix = None
+            if name == "tool.newsletter":
+                prefix = ""
+            elif name.startswith("tool.newsletter."):
+                prefix = name.removeprefix("tool.newsletter.") + "."
+            if prefix is not None:
+                lines.setdefault(prefix.rstrip("."), number)
             continue
         key = re.match(r"\s*([A-Za-z0-9_-]+)\s*=", line)
-        if in_table and key:
-            lines.setdefault(key.group(1), number)
+        if prefix is not None and key:
+            lines.setdefault(prefix + key.group(1), number)
     return lines
 
 
@@ -225,6 +268,38 @@ def _type_ok(value: Any, kind: type) -> bool:
     if kind is int:
         return isinstance(value, int) and not isinstance(value, bool)
     return isinstance(value, kind)
+
+
+def _check_table(
+    table: dict[str, Any],
+    schema: dict[str, Option],
+    prefix: str,
+    report: Callable[[str, str], None],
+) -> dict[str, Any]:
+    """The values of TABLE that match SCHEMA; every other key is reported (as PREFIX + key)."""
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        name = prefix + key
+        option = schema.get(key)
+        if option is None:
+            hint = did_you_mean(name, [prefix + known for known in schema])
+            report(name, f"unknown setting {name!r}{hint}")
+            continue
+        if not _type_ok(value, option.kind):
+            report(name, f"{name}: expected {_TYPE_NAMES[option.kind]}, got {value!r}")
+            continue
+        if option.item is not None and not all(_type_ok(v, option.item) for v in value):
+            report(name, f"{name}: every item must be {_TYPE_NAMES[option.item]}")
+            continue
+        invalid = option.check(value) if option.check else None
+        if invalid:
+            report(name, f"{name}: {invalid}")
+            continue
+        values[key] = value
+    for key, option in schema.items():
+        if option.required and key not in table:
+            report(prefix.rstrip("."), f"missing required setting {prefix + key!r}")
+    return values
 
 
 def load_settings(root: Path) -> Settings:
@@ -253,28 +328,19 @@ def load_settings(root: Path) -> Settings:
     problems: list[Problem] = []
 
     def report(key: str, message: str) -> None:
-        problems.append(Problem(shown, lines.get(key, lines.get("", 1)), message))
+        line = lines.get(key) or lines.get(key.rpartition(".")[0]) or lines.get("", 1)
+        problems.append(Problem(shown, line, message))
 
-    values: dict[str, Any] = {}
-    for key, value in table.items():
-        option = SCHEMA.get(key)
-        if option is None:
-            report(key, f"unknown setting {key!r}{did_you_mean(key, list(SCHEMA))}")
-            continue
-        if not _type_ok(value, option.kind):
-            report(key, f"{key}: expected {_TYPE_NAMES[option.kind]}, got {value!r}")
-            continue
-        if option.item is not None and not all(_type_ok(v, option.item) for v in value):
-            report(key, f"{key}: every item must be {_TYPE_NAMES[option.item]}")
-            continue
-        invalid = option.check(value) if option.check else None
-        if invalid:
-            report(key, f"{key}: {invalid}")
-            continue
-        values[key] = value
-    for key, option in SCHEMA.items():
-        if option.required and key not in table:
-            report("", f"missing required setting {key!r}")
+    values = _check_table(table, SCHEMA, "", report)
+    if "smtp" in values:
+        smtp = _check_table(values["smtp"], SMTP_SCHEMA, "smtp.", report)
+        security = smtp.get("security", "starttls")
+        values["smtp"] = SmtpSettings(
+            host=smtp.get("host", ""),
+            port=smtp.get("port", SECURITY.get(security, 0)),
+            security=security,
+            user=smtp.get("user", ""),
+        )
 
     if "sections" in values:
         sections: list[SectionSpec] = []

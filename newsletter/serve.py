@@ -1,0 +1,550 @@
+"""`newsletter serve`: a live preview on 127.0.0.1 that rebuilds on save and reloads the browser.
+
+Nothing is written: every page is rendered in memory from the project as it is on disk, and the
+reload script is added to the preview's pages only, never to what `newsletter render` writes.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import logging
+import re
+import secrets
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import click
+import jinja2
+from markupsafe import Markup
+
+from . import build, layouts, site
+from . import email as email_stage
+from .config import SETTINGS_FILE, Settings
+from .errors import InvalidInput, Problem
+from .issues import Issue
+from .markdown import RenderedIssue, render_issue
+
+log = logging.getLogger(__name__)
+
+HOST = "127.0.0.1"  # the preview is for the editor's own machine, never the network
+KEEP_ALIVE = 10.0  # seconds between comments on an idle event stream
+VIEWS = {"email": "email.html", "web": "index.html", "text": "text.html"}
+VIEW_NAMES = {"email": "Email", "web": "Web page", "text": "Plain text"}
+MOBILE_WIDTH = 375
+
+# Dark mode is previewed by making the stylesheet's dark rules apply whatever the system's
+# setting: (prefers-color-scheme: dark) becomes always true, (... light) never.
+DARK = re.compile(r"\(\s*prefers-color-scheme\s*:\s*dark\s*\)", re.IGNORECASE)
+LIGHT = re.compile(r"\(\s*prefers-color-scheme\s*:\s*light\s*\)", re.IGNORECASE)
+
+RELOAD_SCRIPT = """<script>/* newsletter serve: reload when the project changes */
+(() => {
+  const key = "newsletter-serve-scroll:" + location.pathname + location.search;
+  const saved = sessionStorage.getItem(key);
+  if (saved !== null) {
+    sessionStorage.removeItem(key);
+    addEventListener("load", () => scrollTo(0, Number(saved)));
+  }
+  const events = new EventSource("/_events?since=%(token)s");
+  events.onmessage = () => {
+    events.close();
+    sessionStorage.setItem(key, String(scrollY));
+    location.reload();
+  };
+})();
+</script>
+"""
+
+STYLE = """
+:root { color-scheme: light dark; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; }
+body { margin: 0; background: #f4f4f5; color: #1f2226; }
+a { color: #b3261e; }
+main { max-width: 60rem; margin: 0 auto; padding: 1.5rem; }
+h1 { font-size: 1.4rem; margin: 0 0 .25rem; }
+table { border-collapse: collapse; width: 100%; background: #fff; }
+th, td { text-align: left; padding: .5rem .75rem; border-bottom: 1px solid #e4e4e7;
+  vertical-align: top; }
+.draft { display: inline-block; font-size: .75rem; font-weight: 600; text-transform: uppercase;
+  letter-spacing: .05em; padding: 0 .4rem; border-radius: .25rem; background: #fde68a;
+  color: #713f12; }
+.problems { background: #fff1f0; color: #7f1d1d; border-left: 4px solid #b3261e; padding: 1rem;
+  white-space: pre-wrap; font: 14px/1.5 ui-monospace, Menlo, Consolas, monospace; }
+.warnings { background: #fffbeb; border-left-color: #d97706; color: #713f12; }
+.shell { display: flex; flex-direction: column; height: 100vh; }
+.toolbar { display: flex; flex-wrap: wrap; gap: .5rem 1.25rem; align-items: center;
+  padding: .5rem 1rem; background: #fff; border-bottom: 1px solid #e4e4e7; }
+.toolbar .title { flex: 1 1 20rem; min-width: 0; overflow: hidden; text-overflow: ellipsis;
+  white-space: nowrap; }
+.group a { display: inline-block; padding: .2rem .6rem; border: 1px solid #d4d4d8;
+  border-radius: .3rem; text-decoration: none; color: inherit; }
+.group a[aria-current="page"], .group a[aria-pressed="true"] { background: #1f2226; color: #fff;
+  border-color: #1f2226; }
+.stage { flex: 1; display: flex; justify-content: center; min-height: 0; background: #d4d4d8; }
+.stage.dark { background: #0b0c0e; }
+.stage iframe { border: 0; width: 100%; height: 100%; background: #fff; }
+.stage.mobile iframe { width: 375px; box-shadow: 0 0 0 1px #a1a1aa, 0 8px 24px rgba(0,0,0,.2); }
+.stage.dark iframe { color-scheme: dark; background: #16181b; }
+@media (prefers-color-scheme: dark) {
+  body { background: #16181b; color: #e8e6e3; }
+  table, .toolbar { background: #1f2226; }
+  th, td, .toolbar { border-color: #3a3d42; }
+  a { color: #f08a7e; }
+}
+"""
+
+
+class ServeError(click.ClickException):
+    """Raised when the preview cannot start (the port is taken)."""
+
+
+@dataclass(frozen=True)
+class Response:
+    """What the preview answers to one request."""
+
+    status: HTTPStatus
+    body: bytes
+    content_type: str = "text/html; charset=utf-8"
+    location: str = ""
+
+
+@dataclass
+class Snapshot:
+    """One build of the project: its issues, or the problems that stop it, and what was rendered."""
+
+    token: str
+    settings: Settings | None
+    issues: tuple[Issue, ...]
+    problems: tuple[Problem, ...]  # the errors that stopped the build, or the warnings
+    cache: dict[tuple[str, str, bool], Response] = field(default_factory=dict)
+    rendered: dict[str, RenderedIssue] = field(default_factory=dict)
+    env: jinja2.Environment | None = None
+
+    @property
+    def failed(self) -> bool:
+        """True when the project has errors: every page then shows them."""
+        return self.settings is None
+
+    def issue(self, slug: str) -> Issue | None:
+        """The issue with this slug, drafts included."""
+        return next((issue for issue in self.issues if issue.slug == slug), None)
+
+
+class Preview:
+    """The project as the preview shows it: rebuilt when its files change, rendered on request."""
+
+    def __init__(self, root: Path, report: Callable[[str], None]) -> None:
+        self.root = root
+        self.report = report
+        self._session = secrets.token_hex(4)  # a restarted server makes open tabs reload
+        self._serial = 0
+        self._fingerprint = ""
+        self._changed = threading.Condition()
+        self._render_lock = threading.Lock()
+        self._stopping = False
+        self.snapshot = self._load(self._fingerprinted())
+
+    # --- building ------------------------------------------------------------------------
+
+    def sources(self) -> Iterator[Path]:
+        """Every file the output depends on: the settings, the issues and the layouts."""
+        yield self.root / SETTINGS_FILE
+        yield from sorted((self.root / "issues").glob("*.md"))
+        # Editors' swap and backup files come and go while typing; they are not layouts.
+        yield from sorted(
+            p
+            for p in (self.root / "layouts").rglob("*")
+            if p.is_file() and not p.name.startswith(".") and not p.name.endswith("~")
+        )
+
+    def _fingerprinted(self) -> str:
+        digest = hashlib.sha256()
+        for path in self.sources():
+            try:
+                data = path.read_bytes()
+            except OSError:  # removed while we looked: the next event tells
+                continue
+            digest.update(f"{path.relative_to(self.root)}\0{len(data)}\0".encode())
+            digest.update(data)
+        return digest.hexdigest()
+
+    def _load(self, fingerprint: str) -> Snapshot:
+        self._fingerprint = fingerprint
+        self._serial += 1
+        token = f"{self._session}-{self._serial}"
+        try:
+            settings, issues, warnings = build.validate(self.root)
+        except InvalidInput as exc:
+            return Snapshot(token, None, (), tuple(exc.problems))
+        return Snapshot(token, settings, tuple(issues), tuple(warnings))
+
+    def refresh(self, changed: list[str] | None = None) -> bool:
+        """Rebuild if a source changed; wake every open tab. False when nothing changed."""
+        with self._render_lock:
+            fingerprint = self._fingerprinted()
+            if fingerprint == self._fingerprint:
+                return False
+            snapshot = self._load(fingerprint)
+        with self._changed:
+            self.snapshot = snapshot
+            self._changed.notify_all()
+        self.report(f"{', '.join(changed or ['the project'])} changed: {self.summary()}")
+        return True
+
+    def summary(self) -> str:
+        """How the latest build went, for the terminal."""
+        snapshot = self.snapshot
+        if snapshot.failed:
+            return "errors, shown in the browser:\n" + "\n".join(map(str, snapshot.problems))
+        count = len(snapshot.issues)
+        text = f"{count} issue{'s' * (count != 1)} OK"
+        if snapshot.problems:
+            text += "\n" + "\n".join(map(str, snapshot.problems))
+        return text
+
+    def watch(self, stop: threading.Event) -> None:
+        """Refresh on every change under issues/ and layouts/, and to pyproject.toml."""
+        import watchfiles  # imported here: only the preview needs it
+
+        folders = [p for p in (self.root / "issues", self.root / "layouts") if p.is_dir()]
+
+        def settings_file(_change: watchfiles.Change, path: str) -> bool:
+            return Path(path).name == SETTINGS_FILE
+
+        def follow(paths: list[Path], recursive: bool, keep: Callable[..., bool] | None) -> None:
+            # Editors save by replacing the file, so folders are watched rather than files; the
+            # project's root is watched apart, not recursively, to stay clear of .venv/ and out/.
+            for changes in watchfiles.watch(
+                *paths, watch_filter=keep, recursive=recursive, stop_event=stop
+            ):
+                names = sorted({_shown(Path(path), self.root) for _change, path in changes})
+                self.refresh(names)
+
+        threads = [
+            threading.Thread(target=follow, args=(folders, True, watchfiles.DefaultFilter())),
+            threading.Thread(target=follow, args=([self.root], False, settings_file)),
+        ]
+        for thread in threads:
+            thread.daemon = True
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    def wait(self, since: str, timeout: float) -> str | None:
+        """Block until the build differs from SINCE; its token, or None on timeout or stop."""
+        with self._changed:
+            self._changed.wait_for(
+                lambda: self._stopping or self.snapshot.token != since, timeout=timeout
+            )
+            if self._stopping or self.snapshot.token == since:
+                return None
+            return self.snapshot.token
+
+    def stop(self) -> None:
+        """Release every open event stream."""
+        with self._changed:
+            self._stopping = True
+            self._changed.notify_all()
+
+    @property
+    def stopping(self) -> bool:
+        """True once the server is shutting down."""
+        return self._stopping
+
+    # --- answering ---------------------------------------------------------------------------
+
+    def respond(self, target: str) -> Response:
+        """The page for a request path (with its query)."""
+        parts = urlsplit(target)
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        path = parts.path
+        snapshot = self.snapshot
+        if snapshot.failed and not path.endswith("email.txt"):
+            return self._page(
+                snapshot,
+                "Errors",
+                _problems_html(snapshot.problems, "The preview cannot be built"),
+                HTTPStatus.INTERNAL_SERVER_ERROR,
+            )
+        if path in ("/", "/index.html"):
+            return self._page(snapshot, "Preview", _index_html(snapshot))
+        slug, _, name = path.strip("/").partition("/")
+        issue = snapshot.issue(slug)
+        if issue is None:
+            body = Markup(
+                "<main><h1>Not found</h1><p>No issue {} in the preview (renamed?). "
+                '<a href="/" target="_top">All issues</a></p></main>'
+            ).format(slug or path)
+            return self._page(snapshot, "Not found", body, HTTPStatus.NOT_FOUND)
+        if not path.endswith("/") and not name:
+            return Response(HTTPStatus.MOVED_PERMANENTLY, b"", location=f"/{slug}/")
+        if name == "":
+            return self._page(snapshot, issue.title, _shell_html(issue, query), shell=True)
+        if name in ("email.html", "index.html", "text.html", "email.txt"):
+            return self._document(snapshot, issue, name, query.get("dark") == "1")
+        body = Markup("<main><h1>Not found</h1><p>{} is not a page of the preview.</p></main>")
+        return self._page(snapshot, "Not found", body.format(path), HTTPStatus.NOT_FOUND)
+
+    def _page(
+        self,
+        snapshot: Snapshot,
+        title: str,
+        body: Markup,
+        status: HTTPStatus = HTTPStatus.OK,
+        shell: bool = False,
+    ) -> Response:
+        """A page of the preview's own, with the reload script (except the frame around issues)."""
+        name = snapshot.settings.name if snapshot.settings else "newsletter"
+        document = Markup(
+            '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            "<title>{} · {} preview</title><style>{}</style></head>\n<body>{}</body></html>\n"
+        ).format(title, name, Markup(STYLE), body)
+        # The frame page stays put: the document inside it reloads itself.
+        text = str(document) if shell else _with_reload(str(document), snapshot.token)
+        return Response(status, text.encode())
+
+    def _document(self, snapshot: Snapshot, issue: Issue, name: str, dark: bool) -> Response:
+        """One of the issue's outputs, rendered now (once per build), as `render` would write it."""
+        key = (issue.slug, name, dark)
+        with self._render_lock:
+            if key not in snapshot.cache:
+                snapshot.cache[key] = self._render(snapshot, issue, name, dark)
+            return snapshot.cache[key]
+
+    def _render(self, snapshot: Snapshot, issue: Issue, name: str, dark: bool) -> Response:
+        settings = snapshot.settings
+        assert settings is not None
+        try:
+            if snapshot.env is None:
+                snapshot.env = layouts.environment(settings)
+            env = snapshot.env
+            if issue.slug not in snapshot.rendered:
+                snapshot.rendered[issue.slug] = render_issue(issue)
+            content = snapshot.rendered[issue.slug]
+            if name == "email.html":
+                document = email_stage.render_html(env, content, settings)
+            elif name == "index.html":
+                document = site.page(env, content, settings)
+            else:
+                text = email_stage.render_text(env, content, settings)
+                if name == "email.txt":
+                    return Response(HTTPStatus.OK, text.encode(), "text/plain; charset=utf-8")
+                document = _text_html(issue, text, dark)
+        except InvalidInput as exc:
+            self.report(
+                f"{issue.path}: cannot render {name}:\n" + "\n".join(map(str, exc.problems))
+            )
+            body = _problems_html(exc.problems, f"{issue.path}: {name} cannot be rendered")
+            return self._page(snapshot, "Errors", body, HTTPStatus.INTERNAL_SERVER_ERROR)
+        if dark:
+            document = LIGHT.sub("(max-width: 0px)", DARK.sub("(min-width: 0px)", document))
+        return Response(HTTPStatus.OK, _with_reload(document, snapshot.token).encode())
+
+
+# --- the preview's own pages -----------------------------------------------------------------
+
+
+def _shown(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+
+
+def _with_reload(document: str, token: str) -> str:
+    """DOCUMENT with the reload script before its closing </body> (or at its end)."""
+    script = RELOAD_SCRIPT % {"token": token}
+    at = document.lower().rfind("</body>")
+    return document + script if at < 0 else document[:at] + script + document[at:]
+
+
+def _problems_html(problems: tuple[Problem, ...] | list[Problem], heading: str) -> Markup:
+    lines = "\n".join(str(problem) for problem in problems)
+    return Markup(
+        '<main><h1>{}</h1><pre class="problems">{}</pre>'
+        "<p>Fix the file and save it: this page reloads by itself.</p></main>"
+    ).format(heading, lines)
+
+
+def _index_html(snapshot: Snapshot) -> Markup:
+    assert snapshot.settings is not None
+    rows = Markup("").join(
+        Markup(
+            "<tr><td>{}</td><td>{}</td><td>{} {}</td><td>"
+            '<a href="/{}/">Email</a> · <a href="/{}/?view=web">Web page</a> · '
+            '<a href="/{}/?view=text">Plain text</a></td></tr>'
+        ).format(
+            issue.number,
+            issue.date.date().isoformat(),
+            issue.title,
+            Markup('<span class="draft">draft</span>') if issue.is_draft else "",
+            issue.slug,
+            issue.slug,
+            issue.slug,
+        )
+        for issue in snapshot.issues
+    )
+    warnings = (
+        Markup('<pre class="problems warnings">{}</pre>').format(
+            "\n".join(map(str, snapshot.problems))
+        )
+        if snapshot.problems
+        else ""
+    )
+    count = len(snapshot.issues)
+    return Markup(
+        "<main><h1>{}</h1><p>Preview of {} issue{}, drafts included, as they are on disk now. "
+        "Pages reload by themselves when you save. <code>newsletter render</code> writes the "
+        "published files.</p>{}<table><thead><tr><th>No.</th><th>Date</th><th>Title</th>"
+        "<th>Preview</th></tr></thead><tbody>{}</tbody></table></main>"
+    ).format(snapshot.settings.name, count, "s" * (count != 1), warnings, rows)
+
+
+def _shell_html(issue: Issue, query: dict[str, str]) -> Markup:
+    """The frame around an issue: which output, a 375px-wide frame, dark mode."""
+    view = query.get("view", "email") if query.get("view") in VIEWS else "email"
+    mobile = query.get("width") == str(MOBILE_WIDTH)
+    dark = query.get("dark") == "1"
+
+    def link(view_: str, mobile_: bool, dark_: bool) -> str:
+        params = [f"view={view_}"] if view_ != "email" else []
+        params += [f"width={MOBILE_WIDTH}"] if mobile_ else []
+        params += ["dark=1"] if dark_ else []
+        return "?" + "&".join(params) if params else "./"
+
+    views = Markup(" ").join(
+        Markup('<a href="{}"{}>{}</a>').format(
+            link(key, mobile, dark),
+            Markup(' aria-current="page"') if key == view else "",
+            VIEW_NAMES[key],
+        )
+        for key in VIEWS
+    )
+    switches = Markup(
+        '<a href="{}" aria-pressed="{}" title="Show the issue in a 375px-wide frame">{}px</a> '
+        '<a href="{}" aria-pressed="{}" title="Show the issue as in dark mode">Dark</a>'
+    ).format(
+        link(view, not mobile, dark),
+        "true" if mobile else "false",
+        MOBILE_WIDTH,
+        link(view, mobile, not dark),
+        "true" if dark else "false",
+    )
+    source = f"/{issue.slug}/{VIEWS[view]}" + ("?dark=1" if dark else "")
+    classes = " ".join(c for c, on in (("mobile", mobile), ("dark", dark)) if on)
+    return Markup(
+        '<div class="shell"><nav class="toolbar"><a href="/">All issues</a>'
+        '<span class="title">No. {} · {} · {} {}</span>'
+        '<span class="group views">{}</span><span class="group switches">{}</span></nav>'
+        '<div class="stage {}"><iframe src="{}" title="{}"></iframe></div></div>'
+    ).format(
+        issue.number,
+        issue.date.date().isoformat(),
+        issue.title,
+        Markup('<span class="draft">draft</span>') if issue.is_draft else "",
+        views,
+        switches,
+        classes,
+        source,
+        f"{VIEW_NAMES[view]} of issue {issue.number}",
+    )
+
+
+def _text_html(issue: Issue, text: str, dark: bool) -> str:
+    """The plain-text part as a page: monospace, wrapped as the email client would show it."""
+    colours = "background:#16181b;color:#e8e6e3" if dark else "background:#fff;color:#1f2226"
+    return str(
+        Markup(
+            '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            "<title>{}</title></head>\n"
+            '<body style="margin:0;{}"><pre style="margin:0;padding:16px;white-space:pre-wrap;'
+            'font:14px/1.5 ui-monospace,Menlo,Consolas,monospace;max-width:80ch">{}</pre>'
+            "</body></html>\n"
+        ).format(issue.title, colours, text)
+    )
+
+
+# --- the server ------------------------------------------------------------------------------
+
+
+class _Handler(BaseHTTPRequestHandler):
+    preview: Preview
+    server_version = "newsletter-serve"
+
+    def do_GET(self) -> None:
+        if urlsplit(self.path).path == "/_events":
+            self._events()
+            return
+        try:
+            response = self.preview.respond(self.path)
+        except click.ClickException as exc:
+            body = Markup("<pre class='problems'>{}</pre>").format(exc.format_message())
+            response = Response(HTTPStatus.INTERNAL_SERVER_ERROR, str(body).encode())
+        self.send_response(response.status)
+        self.send_header("Content-Type", response.content_type)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.send_header("Cache-Control", "no-store")
+        if response.location:
+            self.send_header("Location", response.location)
+        self.end_headers()
+        self.wfile.write(response.body)
+
+    def _events(self) -> None:
+        """Server-sent events: one message when the build changes, comments meanwhile."""
+        since = parse_qs(urlsplit(self.path).query).get("since", [""])[-1]
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        try:
+            self.wfile.write(b"retry: 500\n\n")  # after a restart, reconnect (and reload) quickly
+            self.wfile.flush()
+            while not self.preview.stopping:
+                token = self.preview.wait(since, KEEP_ALIVE)
+                if token is not None:
+                    self.wfile.write(f"data: {token}\n\n".encode())
+                    self.wfile.flush()
+                    return
+                self.wfile.write(b": waiting\n\n")
+                self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            return  # the tab was closed or reloaded
+
+    def log_message(self, format: str, *args: object) -> None:
+        log.debug("%s " + format, self.address_string(), *args)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True  # open event streams must not hold up Ctrl-C
+
+
+def run(root: Path, port: int, report: Callable[[str], None]) -> None:
+    """Serve the preview of ROOT on 127.0.0.1:PORT until Ctrl-C; REPORT says what happens."""
+    preview = Preview(root, report)
+    handler = type("Handler", (_Handler,), {"preview": preview})
+    try:
+        server = _Server((HOST, port), handler)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise ServeError(f"port {port} is in use: choose another with --port") from None
+        raise ServeError(f"cannot listen on {HOST}:{port}: {exc.strerror or exc}") from None
+    url = f"http://{HOST}:{server.server_address[1]}/"
+    report(f"Serving a preview at {url} (Ctrl-C to stop)")
+    report(preview.summary())
+    stop = threading.Event()
+    watcher = threading.Thread(target=preview.watch, args=(stop,), daemon=True)
+    watcher.start()
+    try:
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        preview.stop()
+        server.server_close()
+        watcher.join(timeout=2)
+    report("Stopped.")
