@@ -10,7 +10,7 @@ from newsletter.scaffold import slugify
 
 from .conftest import run
 
-TITLE = "WANG Yi on China–EU Relations: a “New” Start"
+TITLE = "WANG Yi on China\u2013EU Relations: a \u201cNew\u201d Start"  # dash, curly quotes
 ISSUE_8 = "issues/008-wang-yi-china-eu-relations-new.md"
 
 
@@ -25,9 +25,7 @@ def test_new_twice_gives_the_next_two_weeks(project: Path) -> None:
     assert second.stdout == "Created issues/009-untitled.md: issue 9 of 2024-10-28, a draft.\n"
 
     text = (project / ISSUE_8).read_text(encoding="utf-8")
-    assert text.startswith(
-        '---\nnumber: 8\ndate: 2024-10-21\ntitle: "WANG Yi on China–EU Relations: a “New” Start"\n'
-    )
+    assert text.startswith(f'---\nnumber: 8\ndate: 2024-10-21\ntitle: "{TITLE}"\n')
     assert "\nstatus: draft" in text
     assert "welcome readers to the 8th edition" in text
     headings = [line for line in text.splitlines() if line.startswith("## ")]
@@ -124,7 +122,8 @@ def test_sections_come_from_the_settings(project: Path) -> None:
     path.write_text(
         text.replace(
             '{ title = "About the Publication" },',
-            '{ title = "About the Publication" },\n    { title = "Further Reading", required = false },',
+            '{ title = "About the Publication" },\n'
+            '    { title = "Further Reading", required = false },',
         ),
         encoding="utf-8",
     )
