@@ -51,7 +51,7 @@ class Scaffold:
 
 def slugify(title: str) -> str:
     """'ZHAO Long on China-Russia Relations' -> 'zhao-long-china-russia-relations'."""
-    # Accents go ('é' -> 'e'); any other letter or sign outside ASCII ('–', '赵') parts words.
+    # Accents go ('é' -> 'e'); any other character outside ASCII (a dash, '赵') parts words.
     folded = "".join(
         c if c.isascii() else "" if unicodedata.combining(c) else " "
         for c in unicodedata.normalize("NFKD", title)
