@@ -11,12 +11,14 @@ import hashlib
 import logging
 import re
 import secrets
+import signal
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from types import FrameType
 from urllib.parse import parse_qs, urlsplit
 
 import click
@@ -151,16 +153,23 @@ class Preview:
 
     # --- building ------------------------------------------------------------------------
 
+    def is_source(self, path: Path) -> bool:
+        """True for a file the output depends on; not for editors' swap and temporary files."""
+        relative = path.relative_to(self.root) if path.is_relative_to(self.root) else path
+        name = relative.name
+        if relative.parts[:1] == ("layouts",):
+            return not name.startswith(".") and not name.endswith("~")
+        if relative.parts[:1] == ("issues",):
+            return len(relative.parts) == 2 and name.endswith(".md") and not name.startswith(".")
+        return relative == Path(SETTINGS_FILE)
+
     def sources(self) -> Iterator[Path]:
         """Every file the output depends on: the settings, the issues and the layouts."""
         yield self.root / SETTINGS_FILE
-        yield from sorted((self.root / "issues").glob("*.md"))
-        # Editors' swap and backup files come and go while typing; they are not layouts.
-        yield from sorted(
-            p
-            for p in (self.root / "layouts").rglob("*")
-            if p.is_file() and not p.name.startswith(".") and not p.name.endswith("~")
-        )
+        for folder in ("issues", "layouts"):
+            yield from sorted(
+                p for p in (self.root / folder).rglob("*") if p.is_file() and self.is_source(p)
+            )
 
     def _fingerprinted(self) -> str:
         digest = hashlib.sha256()
@@ -213,21 +222,21 @@ class Preview:
 
         folders = [p for p in (self.root / "issues", self.root / "layouts") if p.is_dir()]
 
-        def settings_file(_change: watchfiles.Change, path: str) -> bool:
-            return Path(path).name == SETTINGS_FILE
+        def source(_change: watchfiles.Change, path: str) -> bool:
+            return self.is_source(Path(path))
 
-        def follow(paths: list[Path], recursive: bool, keep: Callable[..., bool] | None) -> None:
+        def follow(paths: list[Path], recursive: bool) -> None:
             # Editors save by replacing the file, so folders are watched rather than files; the
             # project's root is watched apart, not recursively, to stay clear of .venv/ and out/.
             for changes in watchfiles.watch(
-                *paths, watch_filter=keep, recursive=recursive, stop_event=stop
+                *paths, watch_filter=source, recursive=recursive, stop_event=stop
             ):
                 names = sorted({_shown(Path(path), self.root) for _change, path in changes})
                 self.refresh(names)
 
         threads = [
-            threading.Thread(target=follow, args=(folders, True, watchfiles.DefaultFilter())),
-            threading.Thread(target=follow, args=([self.root], False, settings_file)),
+            threading.Thread(target=follow, args=(folders, True)),
+            threading.Thread(target=follow, args=([self.root], False)),
         ]
         for thread in threads:
             thread.daemon = True
@@ -461,8 +470,9 @@ def _text_html(issue: Issue, text: str, dark: bool) -> str:
             '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             "<title>{}</title></head>\n"
-            '<body style="margin:0;{}"><pre style="margin:0;padding:16px;white-space:pre-wrap;'
-            'font:14px/1.5 ui-monospace,Menlo,Consolas,monospace;max-width:80ch">{}</pre>'
+            '<body style="margin:0;{}"><pre style="margin:0;padding:16px;max-width:80ch;'
+            "white-space:pre-wrap;overflow-wrap:anywhere;"
+            'font:14px/1.5 ui-monospace,Menlo,Consolas,monospace">{}</pre>'
             "</body></html>\n"
         ).format(issue.title, colours, text)
     )
@@ -538,13 +548,24 @@ def run(root: Path, port: int, report: Callable[[str], None]) -> None:
     stop = threading.Event()
     watcher = threading.Thread(target=preview.watch, args=(stop,), daemon=True)
     watcher.start()
+    # Ctrl-C stops the server even when started from a script that ignores SIGINT, and
+    # SIGTERM (from a process manager, or a test) stops it just as cleanly.
+    main = threading.current_thread() is threading.main_thread()  # only it may set handlers
+    signals = (signal.SIGINT, signal.SIGTERM) if main else ()
+    handlers = {sig: signal.signal(sig, _interrupt) for sig in signals}
     try:
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
         pass
     finally:
+        for sig, previous in handlers.items():
+            signal.signal(sig, previous)
         stop.set()
         preview.stop()
         server.server_close()
         watcher.join(timeout=2)
     report("Stopped.")
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt

@@ -1,0 +1,219 @@
+"""`newsletter serve`: the preview, run as the editor runs it, in a process of its own."""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .conftest import SAMPLE, run
+from .test_browser import browser  # noqa: F401 (a fixture)
+
+RELOAD_SCRIPT = re.compile(r"<script>/\* newsletter serve: .*?</script>\n", re.DOTALL)
+
+
+@dataclass
+class Server:
+    """A running `newsletter serve`: its process, its URL and what it prints."""
+
+    process: subprocess.Popen[str]
+    url: str
+    lines: queue.Queue[str]
+
+    def get(self, path: str) -> tuple[int, str]:
+        """The status and body of a page of the preview."""
+        try:
+            with urllib.request.urlopen(self.url + path.lstrip("/"), timeout=10) as response:
+                return response.status, response.read().decode("utf-8")
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode("utf-8")
+
+    def stop(self) -> tuple[int, str, str]:
+        """Ctrl-C: the exit status, and all it printed on stdout and stderr."""
+        self.process.send_signal(signal.SIGINT)
+        stdout, stderr = self.process.communicate(timeout=10)
+        printed = []
+        while not self.lines.empty():
+            printed.append(self.lines.get())
+        return self.process.returncode, "".join(printed) + stdout, stderr
+
+
+def start(project: Path, *args: str) -> Server:
+    """Start `newsletter serve` on a free port; return once it listens."""
+    command = ["-C", str(project), "serve", "--port", "0", *args]
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from newsletter.cli import main; main()", *command],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    assert process.stdout is not None
+    stdout = process.stdout
+
+    def read() -> None:
+        for line in iter(stdout.readline, ""):
+            lines.put(line)
+
+    threading.Thread(target=read, daemon=True).start()
+    first = lines.get(timeout=30)
+    match = re.fullmatch(
+        r"Serving a preview at (http://127\.0\.0\.1:\d+/) \(Ctrl-C to stop\)\n", first
+    )
+    assert match, first
+    return Server(process, match[1], lines)
+
+
+@pytest.fixture
+def server(project: Path) -> Iterator[Server]:
+    """The preview of a copy of the sample project, with a draft (issue 8) added."""
+    assert run(project, "new", "--title", "Next week").exit_code == 0
+    running = start(project)
+    yield running
+    if running.process.poll() is None:
+        running.process.kill()
+        running.process.communicate()
+
+
+def test_preview_serves_what_render_writes_plus_the_reload_script(
+    server: Server, project: Path, tmp_path: Path
+) -> None:
+    reference = tmp_path / "reference"
+    assert run(project, "render", "--drafts", "-o", str(reference)).exit_code == 0
+
+    status, index = server.get("/")
+    assert status == 200
+    assert "ZHAO Long on China-Russia" in index
+    assert "ZHANG Xin on Opportunities" in index
+    row = re.search(r"<tr><td>8</td>.*?</tr>", index)
+    assert row and "Next week" in row[0] and '<span class="draft">draft</span>' in row[0]
+    assert index.count('class="draft"') == 1
+
+    for name in ("email.html", "index.html"):
+        status, served = server.get(f"/{SAMPLE}/{name}")
+        assert status == 200
+        assert len(RELOAD_SCRIPT.findall(served)) == 1
+        assert RELOAD_SCRIPT.sub("", served) == (reference / SAMPLE / name).read_text("utf-8")
+        assert "EventSource" not in (reference / SAMPLE / name).read_text("utf-8")
+    assert server.get(f"/{SAMPLE}/email.txt") == (
+        200,
+        (reference / SAMPLE / "email.txt").read_text("utf-8"),
+    )
+    status, text = server.get(f"/{SAMPLE}/text.html")
+    assert status == 200 and "ZHAO LONG ON CHINA-RUSSIA" in text.upper()
+
+    status, shell = server.get(f"/{SAMPLE}/?view=web&width=375&dark=1")
+    assert status == 200
+    assert f'<iframe src="/{SAMPLE}/index.html?dark=1"' in shell
+    assert '<div class="stage mobile dark">' in shell
+
+    assert server.get("/no-such-issue/")[0] == 404
+    assert not (project / "out").exists()  # the preview writes nothing
+
+    code, stdout, stderr = server.stop()
+    assert code == 0
+    assert stdout.endswith("3 issues OK\nStopped.\n")
+    assert stderr == ""
+
+
+def test_a_port_in_use_is_one_line(project: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run(project, "serve", "--port", str(port))
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: port {port} is in use: choose another with --port\n"
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def test_open_page_follows_the_file_on_disk(
+    browser: Any,  # noqa: F811 (the fixture)
+    server: Server,
+    project: Path,
+) -> None:
+    from playwright.sync_api import expect
+
+    issue = project / "issues" / f"{SAMPLE}.md"
+    original = issue.read_text(encoding="utf-8")
+    page = browser.new_page(viewport={"width": 1100, "height": 900})
+    page.goto(f"{server.url}{SAMPLE}/")
+    frame = page.frame_locator("iframe")
+    expect(frame.locator("h1.title")).to_contain_text("ZHAO Long on China-Russia")
+    navigations: list[str] = []
+    page.on("framenavigated", lambda f: navigations.append(f.url) if f == page.main_frame else None)
+
+    # an edit shows up by itself
+    started = time.monotonic()
+    edit(issue, "Enhancing strategic coordination", "Strengthening strategic coordination")
+    expect(frame.get_by_text("Strengthening strategic coordination")).to_be_visible(timeout=2000)
+    assert time.monotonic() - started < 2
+
+    # a syntax error shows its path:line: message in the page; fixing it recovers
+    edit(issue, "tags: [China-Russia, SCO, BRICS, Multilateralism]", "tags: [China-Russia, SCO")
+    broken = run(project, "check").stderr.strip()
+    assert broken.startswith(f"issues/{SAMPLE}.md:")
+    expect(frame.locator("pre.problems")).to_have_text(broken, timeout=2000)
+
+    issue.write_text(original, encoding="utf-8")
+    expect(frame.get_by_text("Enhancing strategic coordination")).to_be_visible(timeout=2000)
+    expect(frame.locator("pre.problems")).to_have_count(0)
+
+    # a layout or a setting changed also reloads the page
+    edit(project / "layouts" / "email.html", "</body>", "<p>Layout edited</p></body>")
+    expect(frame.get_by_text("Layout edited")).to_be_visible(timeout=2000)
+    edit(project / "pyproject.toml", 'name = "ChinAffairs+"', 'name = "ChinAffairs Plus"')
+    expect(frame.get_by_text("ChinAffairs Plus").first).to_be_visible(timeout=2000)
+
+    assert navigations == []  # the frame reloaded itself; the page around it stayed put
+    page.close()
+    assert server.stop()[0] == 0
+
+
+def test_switches_for_a_375px_frame_and_dark_mode(
+    browser: Any,  # noqa: F811 (the fixture)
+    server: Server,
+) -> None:
+    page = browser.new_page(viewport={"width": 1100, "height": 900})
+    page.goto(f"{server.url}{SAMPLE}/")
+    frame = page.frame_locator("iframe")
+    body = frame.locator("body")
+    light = body.evaluate("b => getComputedStyle(b).backgroundColor")
+
+    page.get_by_role("link", name="375px").click()
+    page.wait_for_url(re.compile(r"width=375"))
+    assert page.locator("iframe").evaluate("f => f.getBoundingClientRect().width") == 375
+    inner = frame.locator("html").evaluate("h => [h.scrollWidth, h.clientWidth]")
+    assert inner[0] <= inner[1] == 375  # the email fits: no horizontal scroll
+
+    page.get_by_role("link", name="Dark").click()
+    page.wait_for_url(re.compile(r"dark=1"))
+    dark = body.evaluate("b => getComputedStyle(b).backgroundColor")
+    assert dark == "rgb(22, 24, 27)" != light
+    assert page.get_by_role("link", name="Dark").get_attribute("aria-pressed") == "true"
+
+    page.get_by_role("link", name="Plain text").click()
+    page.wait_for_url(re.compile(r"view=text"))
+    assert "width=375" in page.url and "dark=1" in page.url
+    assert "ZHAO LONG" in frame.locator("pre").inner_text().upper()
+    page.close()
