@@ -11,7 +11,7 @@ from .conftest import SAMPLE, run
 ISSUE_7 = "007-zhang-xin-china-russia-rapprochement"
 
 
-@pytest.mark.parametrize("command", ["render", "check"])
+@pytest.mark.parametrize("command", ["render", "check", "new", "serve", "send"])
 def test_help_has_an_example(project: Path, command: str) -> None:
     result = run(project, command, "--help")
     assert result.exit_code == 0
