@@ -169,8 +169,9 @@ def test_proof_arrives_with_the_rendered_parts(
     ((mail_from, rcpt_tos, data),) = server.inbox.messages
     assert (mail_from, rcpt_tos) == (SENDER, [EDITOR])
     message = parse(data)
-    assert message["Subject"] == (
-        "[Proof] ZHAO Long on China-Russia Strategic Coordination in the context of Great Changes"
+    # Python folds a long header after 'Subject:', and its parser keeps the fold's space
+    assert message["Subject"].strip() == (
+        "[Proof] ZHAO Long on China-Russia strategic coordination amid great changes"
     )
     assert message["To"] == EDITOR
     assert message["From"] == "SUN Chenghao <sunchenghao@tsinghua.edu.cn>"
@@ -272,8 +273,7 @@ def test_dry_run_prints_envelope_and_headers(project: Path) -> None:
         "Reply-To: sunchenghao@tsinghua.edu.cn\n"
         "MIME-Version: 1.0\n"
         'Content-Type: multipart/alternative; boundary="=_newsletter_…"\n'
-        "Subject: [Proof] ZHAO Long on China-Russia Strategic Coordination in the context of "
-        "Great Changes\n"
+        "Subject: [Proof] ZHAO Long on China-Russia strategic coordination amid great changes\n"
         "To: editor@example.org, b@example.org\n"
         "Date: …\n"
         "Message-ID: …\n"
