@@ -45,6 +45,8 @@ MOBILE_WIDTH = 375
 DARK = re.compile(r"\(\s*prefers-color-scheme\s*:\s*dark\s*\)", re.IGNORECASE)
 LIGHT = re.compile(r"\(\s*prefers-color-scheme\s*:\s*light\s*\)", re.IGNORECASE)
 
+# A tab listens only while it is visible: browsers allow six connections to one host, and an
+# event stream holds one open. A tab that comes back reloads if the build changed meanwhile.
 RELOAD_SCRIPT = """<script>/* newsletter serve: reload when the project changes */
 (() => {
   const key = "newsletter-serve-scroll:" + location.pathname + location.search;
@@ -53,12 +55,22 @@ RELOAD_SCRIPT = """<script>/* newsletter serve: reload when the project changes 
     sessionStorage.removeItem(key);
     addEventListener("load", () => scrollTo(0, Number(saved)));
   }
-  const events = new EventSource("/_events?since=%(token)s");
-  events.onmessage = () => {
-    events.close();
-    sessionStorage.setItem(key, String(scrollY));
-    location.reload();
+  let events = null;
+  const listen = () => {
+    if (events || document.hidden) return;
+    events = new EventSource("/_events?since=%(token)s");
+    events.onmessage = () => {
+      events.close();
+      sessionStorage.setItem(key, String(scrollY));
+      location.reload();
+    };
   };
+  document.addEventListener("visibilitychange", () => {
+    if (!document.hidden) return listen();
+    if (events) events.close();
+    events = null;
+  });
+  listen();
 })();
 </script>
 """
@@ -273,7 +285,7 @@ class Preview:
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         path = parts.path
         snapshot = self.snapshot
-        if snapshot.failed and not path.endswith("email.txt"):
+        if snapshot.failed:
             return self._page(
                 snapshot,
                 "Errors",
