@@ -175,6 +175,12 @@ def _positive(value: int) -> str | None:
     return None if value > 0 else f"expected a positive integer, got {value}"
 
 
+def _host(value: str) -> str | None:
+    if not value.strip() or any(c.isspace() for c in value.strip()):
+        return f"expected a host name such as 'smtp.example.org', got {value!r}"
+    return None
+
+
 def _port(value: int) -> str | None:
     return None if 0 < value < 65536 else f"expected a port number (1-65535), got {value}"
 
@@ -206,7 +212,7 @@ SCHEMA: dict[str, Option] = {
 }
 
 SMTP_SCHEMA: dict[str, Option] = {
-    "host": Option(str, required=True),
+    "host": Option(str, required=True, check=_host),
     "port": Option(int, check=_port),
     "security": Option(str, check=_security),
     "user": Option(str),

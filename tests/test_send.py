@@ -341,3 +341,16 @@ def test_bad_address_is_one_line(project: Path, address: str) -> None:
 def test_unknown_issue(project: Path) -> None:
     result = run(project, "send", "42", "--to", EDITOR)
     assert result.stderr == "Error: no issue matches '42': give its number, slug or path\n"
+
+
+def test_an_empty_host_is_reported(project: Path) -> None:
+    settings = project / "pyproject.toml"
+    line = settings.read_text(encoding="utf-8").count("\n") + 3
+    with settings.open("a", encoding="utf-8") as handle:
+        handle.write('\n[tool.newsletter.smtp]\nhost = ""\n')
+    result = run(project, "check", "--validate-only")
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"pyproject.toml:{line}: smtp.host: expected a host name such as 'smtp.example.org', "
+        "got ''\n",
+    )
