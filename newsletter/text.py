@@ -22,6 +22,8 @@ URL = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.-]*://|mailto:|www\.)\S+")
 
 def display_width(text: str) -> int:
     """Columns the text takes in a terminal: wide characters two, combining marks zero."""
+    if text.isascii() and text.isprintable():  # the common case, without a call per character
+        return len(text)
     return sum(max(wcwidth(char), 0) for char in text)
 
 
@@ -57,13 +59,18 @@ def wrap(text: str, width: int = WIDTH, indent: str = "", hanging: str | None = 
     lines: list[str] = []
     for paragraph in text.split("\n"):
         line, prefix, has_content = indent, indent, False
+        used = display_width(line)  # the width of `line`, kept as it grows: wrapping stays linear
         for word in paragraph.split():
-            for position, atom in enumerate(_atoms(word)):
+            atoms = [word] if word.isascii() else _atoms(word)  # ASCII has no wide characters
+            for position, atom in enumerate(atoms):
                 glue = " " if position == 0 and has_content else ""
-                if has_content and display_width(line + glue + atom) > width:
+                size = display_width(atom)
+                if has_content and used + len(glue) + size > width:
                     lines.append(line)
                     line, prefix, glue = hanging, hanging, ""
+                    used = display_width(line)
                 line += glue + atom
+                used += len(glue) + size
                 has_content = True
         if has_content or not lines or paragraph == "":
             lines.append(line if has_content else prefix.rstrip())
