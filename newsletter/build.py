@@ -139,8 +139,9 @@ def render(
     progress: Progress | None = None,
 ) -> Report:
     """Render the issues of the project at ROOT into OUT_DIR (all published ones by default)."""
-    settings, issues, warnings = validate(root)
-    selected = select(issues, names, root, drafts)
-    files = render_files(settings, issues, selected, progress)
-    changed = output.write_tree(out_dir, files)
+    with output.locked(out_dir):  # a second render waits here, then sees the first's output
+        settings, issues, warnings = validate(root)
+        selected = select(issues, names, root, drafts)
+        files = render_files(settings, issues, selected, progress)
+        changed = output.write_tree(out_dir, files)
     return Report(tuple(selected), tuple(sorted(files)), tuple(changed), tuple(warnings))

@@ -42,3 +42,7 @@ class RenderError(click.ClickException):
 
 class UnknownIssue(click.ClickException):
     """Raised when a command names an issue (by number, slug or path) that does not exist."""
+
+
+class OutputError(click.ClickException):
+    """Raised when out/ cannot be written (a full disk, a path outside it); out/ is unchanged."""

@@ -27,6 +27,9 @@ TAG_URI = re.compile(
     r"tag:(?:[a-z0-9._+-]+@)?[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*"
     rf",\d{{4}}(?:-\d{{2}}(?:-\d{{2}})?)?:{URI_CHARS}*(?:#{URI_CHARS}*)?"
 )
+# Characters that XML (so feeds, and the HTML parsers) cannot carry: C0 controls but tab and line
+# ends, and the two non-characters. A NUL in an issue is a paste from a binary file.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 KEY_POINTS = normalise_title("Key Points")
 
 
@@ -188,9 +191,19 @@ class _FileChecker:
         return any(p.severity == "error" for p in self.problems)
 
 
-def _fields(node: yaml.Node, first_line: int, check: _FileChecker) -> Any:
+def _control(value: str) -> str:
+    """'U+0001' for the first control character in VALUE, or '' when it has none."""
+    found = CONTROL.search(value)
+    return f"U+{ord(found.group()):04X}" if found else ""
+
+
+def _fields(node: yaml.Node, first_line: int, check: _FileChecker, seen: set[int]) -> Any:
     """Turn a YAML node tree into plain values, mappings as dicts of Field with line numbers."""
     line = node.start_mark.line + first_line
+    if id(node) in seen:  # an alias: '*a' repeated a thousand times must not expand
+        check.error(line, "front matter: aliases ('*name') are not supported; write the value out")
+        return None
+    seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
         mapping: dict[str, Field] = {}
         for key_node, value_node in node.value:
@@ -202,18 +215,20 @@ def _fields(node: yaml.Node, first_line: int, check: _FileChecker) -> Any:
             if key in mapping:
                 check.error(key_line, f"{key}: repeated key (first at line {mapping[key].line})")
                 continue
-            mapping[key] = Field(_fields(value_node, first_line, check), key_line)
+            mapping[key] = Field(_fields(value_node, first_line, check, seen), key_line)
         return mapping
     if isinstance(node, yaml.SequenceNode):
         return [
-            Field(_fields(item, first_line, check), item.start_mark.line + first_line)
+            Field(_fields(item, first_line, check, seen), item.start_mark.line + first_line)
             for item in node.value
         ]
     try:
         return _Loader("").construct_object(node)
     except yaml.YAMLError as exc:
         check.error(line, f"front matter: {exc}")
-        return None
+    except ValueError as exc:  # an integer of more than 4,300 digits
+        check.error(line, f"front matter: {exc}")
+    return None
 
 
 def _split_front_matter(text: str, check: _FileChecker) -> tuple[str, int, str, int] | None:
@@ -271,6 +286,11 @@ def _text(
         check.error(field.line, f"{prefix}{key}: expected text, got {_shape(field.value)}")
         return ""
     value = " ".join(str(field.value).split())
+    if _control(value):
+        check.error(
+            field.line, f"{prefix}{key}: control character {_control(value)} is not allowed"
+        )
+        return ""
     if required and not value:
         check.error(field.line, f"{prefix}{key}: must not be empty")
     return value
@@ -360,9 +380,27 @@ def _walk(tokens: Iterable[Token]) -> Iterator[Token]:
             yield from _walk(token.children)
 
 
+def _depth(tokens: Iterable[Token]) -> int:
+    """How deeply the tokens' elements nest (inline ones are flat lists of open and close)."""
+    depth = deepest = 0
+    for token in tokens:
+        depth += token.nesting
+        deepest = max(deepest, depth)
+    return deepest
+
+
 def _check_markup(tokens: list[Token], offset: int, check: _FileChecker) -> None:
     """Raw HTML is rejected: an issue is data, and HTML in it could run in a reader's client."""
     line, reported = offset, set()
+    for token in tokens:
+        depth = token.level + _depth(token.children or ())
+        if token.map and depth > markdown.MAX_NESTING:
+            check.error(
+                offset + token.map[0],
+                f"lists, quotes, links or emphasis nested more than {markdown.MAX_NESTING} "
+                "levels deep: flatten them",
+            )
+            break
     for token in _walk(tokens):
         if token.map:
             line = offset + token.map[0]
@@ -504,6 +542,16 @@ def read_issue(path: Path, settings: Settings) -> tuple[Issue | None, list[Probl
     if not text.strip():
         check.error(1, "the file is empty: an issue starts with front matter between '---' lines")
         return None, check.problems
+    control = CONTROL.search(text)
+    if control:
+        line = text.count("\n", 0, control.start()) + 1
+        column = control.start() - text.rfind("\n", 0, control.start())
+        check.error(
+            line,
+            f"control character {_control(control.group())} at column {column}: an issue is "
+            "plain text; remove it",
+        )
+        return None, check.problems
 
     parts = _split_front_matter(text, check)
     if parts is None:
@@ -511,6 +559,7 @@ def read_issue(path: Path, settings: Settings) -> tuple[Issue | None, list[Probl
     front, front_line, body, body_line = parts
     try:
         node = _Loader(front).get_single_node()
+        raw = _fields(node, front_line, check, set()) if node is not None else {}
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = front_line + (mark.line if mark else 0)
@@ -519,7 +568,13 @@ def read_issue(path: Path, settings: Settings) -> tuple[Issue | None, list[Probl
             message += f" ({exc.context} that starts at line {front_line + exc.context_mark.line})"
         check.error(line, message)
         return None, check.problems
-    raw = _fields(node, front_line, check) if node is not None else {}
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow, such as U+0085
+        line = front_line + front.count("\n", 0, exc.position)
+        check.error(line, f"front matter: character U+{exc.character:04X} is not allowed")
+        return None, check.problems
+    except RecursionError:
+        check.error(front_line, "front matter: nested too deeply")
+        return None, check.problems
     if not isinstance(raw, dict):
         check.error(front_line, "front matter: expected 'key: value' lines")
         return None, check.problems
@@ -569,7 +624,9 @@ def read_issue(path: Path, settings: Settings) -> tuple[Issue | None, list[Probl
     if "tags" in fields:
         value = fields["tags"].value
         items = [Field(value, fields["tags"].line)] if isinstance(value, str) else value
-        if not isinstance(items, list) or not all(isinstance(i.value, str) for i in items):
+        if not isinstance(items, list) or not all(
+            isinstance(i.value, str) and not _control(i.value) for i in items
+        ):
             check.error(fields["tags"].line, "tags: expected a list of words, as in [SCO, BRICS]")
         else:
             tags = [" ".join(i.value.split()) for i in items]

@@ -121,8 +121,10 @@ def _targets(lines: list[str]) -> list[_Target]:
             if child.type not in ("link_open", "image"):
                 continue
             url = str(child.attrGet("href" if child.type == "link_open" else "src") or "")
-            # a paragraph spans lines: name the one the target is written on
+            # a paragraph spans lines: name the one the target is written on, searching on from
+            # the previous one (from the paragraph's start each time is quadratic in links)
             line = next((n for n in range(first, last) if url and url in lines[n]), first)
+            first = line
             kind: Literal["link", "image"] = "link" if child.type == "link_open" else "image"
             found.append(_Target(line + 1, kind, url, child.content))
     return found

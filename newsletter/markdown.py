@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -17,6 +18,28 @@ from . import text
 
 if TYPE_CHECKING:
     from .issues import Issue
+
+
+# Link and image targets an issue may have. Any other scheme (javascript:, vbscript:, data:,
+# file:, an app's own) could run something in a reader's client: such a link is printed as text.
+SAFE_SCHEMES = frozenset({"http", "https", "mailto", "tel", "ftp"})
+SCHEME = re.compile(r"([a-z][a-z0-9+.-]*):", re.IGNORECASE)
+# Browsers ignore these anywhere in a URL ('java\tscript:' is javascript:), so the check does too.
+IGNORED_IN_URLS = re.compile(r"[\x00-\x20\x7f]")
+
+
+# Lists, quotes, links and emphasis nested deeper than this are an error: nobody writes them, and
+# the parser and the renderers recurse once per level.
+MAX_NESTING = 32
+
+
+class _Parser(MarkdownIt):
+    """CommonMark plus footnotes, where only web, mail and relative links are links."""
+
+    def validateLink(self, url: str) -> bool:  # markdown-it's name for the hook
+        """True for http(s), mailto, tel and ftp URLs and for relative ones; never javascript:."""
+        scheme = SCHEME.match(IGNORED_IN_URLS.sub("", url))
+        return scheme is None or scheme.group(1).lower() in SAFE_SCHEMES
 
 
 def _render_footnote_open(
@@ -36,6 +59,12 @@ def _render_footnote_caption(
 
 @functools.cache
 def parser() -> MarkdownIt:
+    """The one Markdown parser. Raw HTML is parsed (html=True) only so validation can reject it."""
+    # markdown-it silently drops what is nested deeper than maxNesting; validation rejects
+    # anything deeper than MAX_NESTING first, so nothing an editor wrote is ever lost.
+    options = {"html": True, "typographer": False, "maxNesting": 100}
+    return _Parser("commonmark", options).use(footnote_plugin)
+
     """The one Markdown parser. Raw HTML is parsed (html=True) only so validation can reject it.
 
     Footnote definitions stay where they were written (move_to_end=False): `render_issue` numbers

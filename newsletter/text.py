@@ -83,12 +83,14 @@ class LinkRefs:
     """The numbered list of URLs of one email: each URL keeps the number it got first."""
 
     urls: list[str] = field(default_factory=list)
+    numbers: dict[str, int] = field(default_factory=dict)  # a list search per link is quadratic
 
     def number(self, url: str) -> int:
         """The reference number of URL, adding it to the list when it is new."""
-        if url not in self.urls:
+        if url not in self.numbers:
             self.urls.append(url)
-        return self.urls.index(url) + 1
+            self.numbers[url] = len(self.urls)
+        return self.numbers[url]
 
 
 def _same_target(text: str, url: str) -> bool:
