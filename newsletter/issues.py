@@ -424,7 +424,7 @@ def _sections(
         for i, t in enumerate(tokens)
         if t.type == "heading_open" and t.tag == "h2" and t.level == 0 and t.map
     ]
-    ends = [t.map[0] for _, t in headings[1:] if t.map] + [len(lines)]
+    ends = [t.map[0] for _, t in headings[1:] if t.map] + [len(lines)] * bool(headings)
     note_end = headings[0][1].map[0] if headings and headings[0][1].map else len(lines)
     note = "\n".join(lines[:note_end]).strip()
 

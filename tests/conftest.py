@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from hypothesis import settings
 
 from newsletter.cli import main
 
@@ -51,3 +53,12 @@ def snapshot(folder: Path) -> dict[str, bytes]:
         for p in sorted(folder.rglob("*"))
         if p.is_file()
     }
+
+
+# Property-based tests: a short, repeatable run in CI; HYPOTHESIS_PROFILE=long for 10,000 examples.
+settings.register_profile("ci", max_examples=40, derandomize=True, deadline=None)
+settings.register_profile("long", max_examples=10_000, deadline=None)
+settings.register_profile(
+    "mid", max_examples=int(os.environ.get("HYPOTHESIS_EXAMPLES", "500")), deadline=None
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
