@@ -20,7 +20,9 @@ class Problem:
 
     def __str__(self) -> str:
         prefix = "warning: " if self.severity == "warning" else ""
-        return f"{self.path}:{self.line}: {prefix}{self.message}"
+        # One problem, one line: a line break quoted from the input is shown escaped.
+        message = "".join(c if c.isprintable() else repr(c)[1:-1] for c in self.message)
+        return f"{self.path}:{self.line}: {prefix}{message}"
 
 
 class InvalidInput(click.ClickException):

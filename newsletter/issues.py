@@ -226,8 +226,8 @@ def _fields(node: yaml.Node, first_line: int, check: _FileChecker, seen: set[int
         return _Loader("").construct_object(node)
     except yaml.YAMLError as exc:
         check.error(line, f"front matter: {exc}")
-    except ValueError as exc:  # an integer of more than 4,300 digits
-        check.error(line, f"front matter: {exc}")
+    except ValueError:  # Python reads integers of at most 4,300 digits
+        check.error(line, "front matter: a number too long to read")
     return None
 
 
@@ -381,26 +381,34 @@ def _walk(tokens: Iterable[Token]) -> Iterator[Token]:
 
 
 def _depth(tokens: Iterable[Token]) -> int:
-    """How deeply the tokens' elements nest (inline ones are flat lists of open and close)."""
+    """How deeply inline tokens nest: opening and closing ones in a flat list, and an image's
+    alt text as its children (bounded by the parser's maxNesting, so the recursion is too)."""
     depth = deepest = 0
     for token in tokens:
         depth += token.nesting
-        deepest = max(deepest, depth)
+        inner = depth + 1 + _depth(token.children) if token.children else depth
+        deepest = max(deepest, inner)
     return deepest
 
 
-def _check_markup(tokens: list[Token], offset: int, check: _FileChecker) -> None:
-    """Raw HTML is rejected: an issue is data, and HTML in it could run in a reader's client."""
+def _check_markup(tokens: list[Token], offset: int, check: _FileChecker) -> bool:
+    """Raw HTML is rejected: an issue is data, and HTML in it could run in a reader's client.
+    So is nesting deeper than MAX_NESTING (then False: the parser may have dropped the rest)."""
+    too_deep = next(
+        (
+            token
+            for token in tokens
+            if token.map and token.level + _depth(token.children or ()) > markdown.MAX_NESTING
+        ),
+        None,
+    )
+    if too_deep and too_deep.map:
+        check.error(
+            offset + too_deep.map[0],
+            f"lists, quotes, links or emphasis nested more than {markdown.MAX_NESTING} "
+            "levels deep: flatten them",
+        )
     line, reported = offset, set()
-    for token in tokens:
-        depth = token.level + _depth(token.children or ())
-        if token.map and depth > markdown.MAX_NESTING:
-            check.error(
-                offset + token.map[0],
-                f"lists, quotes, links or emphasis nested more than {markdown.MAX_NESTING} "
-                "levels deep: flatten them",
-            )
-            break
     for token in _walk(tokens):
         if token.map:
             line = offset + token.map[0]
@@ -410,6 +418,7 @@ def _check_markup(tokens: list[Token], offset: int, check: _FileChecker) -> None
             check.error(
                 line, f"raw HTML is not allowed in an issue: {snippet!r}; write it in Markdown"
             )
+    return too_deep is None
 
 
 def _sections(
@@ -418,7 +427,8 @@ def _sections(
     """Split the body at its `##` headings, then check them against the template."""
     lines = body.split("\n")
     tokens, _ = markdown.parse(body)
-    _check_markup(tokens, offset, check)
+    if not _check_markup(tokens, offset, check):
+        return "", ()
     headings = [
         (i, t)
         for i, t in enumerate(tokens)
