@@ -58,7 +58,4 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 # Property-based tests: a short, repeatable run in CI; HYPOTHESIS_PROFILE=long for 10,000 examples.
 settings.register_profile("ci", max_examples=40, derandomize=True, deadline=None)
 settings.register_profile("long", max_examples=10_000, deadline=None)
-settings.register_profile(
-    "mid", max_examples=int(os.environ.get("HYPOTHESIS_EXAMPLES", "500")), deadline=None
-)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
