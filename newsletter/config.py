@@ -171,6 +171,15 @@ def _service(value: str) -> str | None:
     return None
 
 
+def _merge_tag(value: str) -> str | None:
+    # The tag goes into an href and the List-Unsubscribe header: one line, and nothing that runs.
+    if not value.isprintable():
+        return f"expected the merge tag on one line, got {value!r}"
+    if re.match(r"\s*(javascript|vbscript|data):", value, re.IGNORECASE):
+        return f"expected your service's merge tag or an https:// URL, got {value!r}"
+    return None
+
+
 def _positive(value: int) -> str | None:
     return None if value > 0 else f"expected a positive integer, got {value}"
 
@@ -204,8 +213,8 @@ SCHEMA: dict[str, Option] = {
     "sender": Option(str, required=True, check=_address),
     "reply_to": Option(str, check=_optional_address),
     "service": Option(str, check=_service),
-    "unsubscribe_tag": Option(str),
-    "view_online_tag": Option(str),
+    "unsubscribe_tag": Option(str, check=_merge_tag),
+    "view_online_tag": Option(str, check=_merge_tag),
     "feed_size": Option(int, check=_positive),
     "sections": Option(list, item=dict),
     "smtp": Option(dict),
@@ -367,7 +376,7 @@ def load_settings(root: Path) -> Settings:
         values["sections"] = tuple(sections)
 
     service = values.get("service", "generic" if "service" not in table else None)
-    if service == "generic" and not values.get("unsubscribe_tag"):
+    if service == "generic" and not table.get("unsubscribe_tag"):  # a bad one: reported
         report(
             "service",
             "service 'generic' needs unsubscribe_tag: the merge tag your email service "

@@ -38,7 +38,7 @@ EXPECTED = {
     "raw-html": "issues/008-raw-html.md:16: raw HTML is not allowed in an issue: '<script>'; "
     "write it in Markdown",
     "raw-html-event-handler": "issues/008-event-handler.md:16: raw HTML is not allowed in an "
-    "issue: '<img src=\"chart.png\" onerror=\"alert(1)\">'; write it in Markdown",
+    'issue: \'<img src="chart.png" onerror="alert(1)">\'; write it in Markdown',
     "nul-byte": "issues/008-nul.md:16: control character U+0000 at column 28: an issue is plain "
     "text; remove it",
     "no-key-point": "issues/008-no-key-point.md:22: section 'Key Points' has no key point: "

@@ -271,3 +271,37 @@ def test_raw_html_is_rejected_with_its_line(project: Path, markup: str) -> None:
             f"issue: {RAW_HTML[markup]}; write it in Markdown\n"
         )
     assert not (project / "out").exists()
+
+
+# --- settings: trusted, but still no header and no script through them -------------------------
+
+
+@pytest.mark.parametrize(
+    ("tag", "message"),
+    [
+        (
+            "https://example.org/u\\nBcc: victim@example.org",
+            "unsubscribe_tag: expected the merge tag on one line, got "
+            "'https://example.org/u\\nBcc: victim@example.org'",
+        ),
+        (
+            " JavaScript:alert(1)",
+            "unsubscribe_tag: expected your service's merge tag or an https:// URL, got "
+            "' JavaScript:alert(1)'",
+        ),
+    ],
+)
+def test_a_merge_tag_setting_cannot_add_a_header_or_a_script(
+    project: Path, tag: str, message: str
+) -> None:
+    path = project / "pyproject.toml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace('service = "mailchimp"', f'service = "generic"\nunsubscribe_tag = "{tag}"'),
+        encoding="utf-8",
+    )
+    line = text[: text.index('service = "mailchimp"')].count("\n") + 2
+    for command in ("check", "render"):
+        result = run(project, command)
+        assert (result.exit_code, result.stderr) == (1, f"pyproject.toml:{line}: {message}\n")
+    assert not (project / "out").exists()
