@@ -47,15 +47,24 @@ def locked(out_dir: Path) -> Iterator[None]:
     """
     created = not out_dir.exists()
     path = out_dir / LOCK
-    fd = _open_lock(path)
+    try:
+        fd = _open_lock(path)
+    except OSError as exc:  # a read-only disk, a folder we may not write to
+        _remove_if_new_and_empty(out_dir, created)
+        raise OutputError(f"could not write {out_dir}: {exc}") from exc
     try:
         _remove_temporaries(out_dir)  # left behind by a render that was killed
         yield
     finally:
         path.unlink(missing_ok=True)  # while still holding the lock: see _open_lock
         os.close(fd)
-        if created and out_dir.is_dir() and not any(out_dir.iterdir()):
-            out_dir.rmdir()
+        _remove_if_new_and_empty(out_dir, created)
+
+
+def _remove_if_new_and_empty(out_dir: Path, created: bool) -> None:
+    """Remove OUT_DIR if this render made it and wrote nothing into it."""
+    if created and out_dir.is_dir() and not any(out_dir.iterdir()):
+        out_dir.rmdir()
 
 
 def _remove_temporaries(out_dir: Path) -> None:
@@ -124,8 +133,11 @@ def write_tree(out_dir: Path, files: Mapping[str, bytes]) -> list[str]:
         if isinstance(exc, OSError):
             raise OutputError(f"could not write {out_dir}: {exc}; it is unchanged") from exc
         raise
-    for temporary, target in staged:
-        os.replace(temporary, target)
-    for folder in sorted({target.parent for _, target in staged}):
-        _sync_folder(folder)
+    try:
+        for temporary, target in staged:
+            os.replace(temporary, target)
+        for folder in sorted({target.parent for _, target in staged}):
+            _sync_folder(folder)
+    except OSError as exc:  # renames within a folder do not fail short of a broken disk
+        raise OutputError(f"could not finish writing {out_dir}: {exc}; render again") from exc
     return list(changed)

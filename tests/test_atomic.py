@@ -245,3 +245,23 @@ def test_two_renders_at_once_leave_one_complete_output(tmp_path: Path) -> None:
         assert [render.returncode for render in renders] == [0, 0], results
         assert snapshot(out) in expected
         assert leftovers(out) == []
+
+
+def test_an_out_folder_that_cannot_be_written_is_one_message(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened = os.open
+
+    def denied(path: str | os.PathLike[str], *args: int) -> int:
+        if str(path).endswith(".lock"):  # as a folder of someone else's would answer
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+        return opened(path, *args)
+
+    monkeypatch.setattr(output.os, "open", denied)
+    result = run(project, "render")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: could not write {project / 'out'}: [Errno 13] Permission denied: "
+        f"'{project / 'out' / '.lock'}'\n"
+    )
+    assert not (project / "out").exists()
