@@ -59,18 +59,14 @@ def _render_footnote_caption(
 
 @functools.cache
 def parser() -> MarkdownIt:
-    """The one Markdown parser. Raw HTML is parsed (html=True) only so validation can reject it."""
-    # markdown-it silently drops what is nested deeper than maxNesting; validation rejects
-    # anything deeper than MAX_NESTING first, so nothing an editor wrote is ever lost.
-    options = {"html": True, "typographer": False, "maxNesting": 100}
-    return _Parser("commonmark", options).use(footnote_plugin)
-
     """The one Markdown parser. Raw HTML is parsed (html=True) only so validation can reject it.
 
     Footnote definitions stay where they were written (move_to_end=False): `render_issue` numbers
     the notes across the whole issue and puts each one after the part that first refers to it.
+    markdown-it silently drops what is nested deeper than maxNesting; validation rejects anything
+    deeper than MAX_NESTING first, so nothing an editor wrote is ever lost.
     """
-    md = MarkdownIt("commonmark", {"html": True, "typographer": False})
+    md = _Parser("commonmark", {"html": True, "typographer": False, "maxNesting": 100})
     md.use(footnote_plugin, move_to_end=False)
     md.add_render_rule("footnote_open", _render_footnote_open)
     md.add_render_rule("footnote_caption", _render_footnote_caption)

@@ -53,7 +53,7 @@ def rendered_five(tmp_path: Path) -> tuple[Path, dict[str, bytes]]:
     project = five_issues(tmp_path / "project")
     assert run(project, "render").exit_code == 0
     before = snapshot(project / "out")
-    assert len(before) == 23
+    assert len(before) == 24
     revise(project, "Revised.")
     return project, before
 
@@ -94,7 +94,7 @@ def test_a_full_disk_midway_through_writing_leaves_out_as_it_was(
 
     def disk_full(fd: int) -> None:
         synced.append(fd)
-        if len(synced) == 12:  # the twelfth of 27 files: some new folders made, files staged
+        if len(synced) == 12:  # the twelfth of 28 files: some new folders made, files staged
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         fsync(fd)
 
@@ -102,6 +102,7 @@ def test_a_full_disk_midway_through_writing_leaves_out_as_it_was(
     result = run(project, "render")
     assert result.exit_code == 1
     assert result.stderr == (
+        "Rendering\n"  # the progress of six issues, off a terminal
         f"Error: could not write {project / 'out'}: [Errno 28] No space left on device; "
         "it is unchanged\n"
     )
@@ -218,7 +219,7 @@ def test_a_render_waits_for_the_one_holding_the_lock(tmp_path: Path) -> None:
     stdout, stderr = waiting.communicate(timeout=120)
     assert (waiting.returncode, stderr) == (0, "")
     assert stdout.startswith("Rendered 2 issues into ")
-    assert len(snapshot(out)) == 11
+    assert len(snapshot(out)) == 12
     assert leftovers(out) == []
 
 

@@ -275,4 +275,4 @@ def test_a_valid_issue_always_renders(
     shutil.rmtree(project / "out", ignore_errors=True)
     result = run(project, "render")
     assert result.exit_code == 0, result.output
-    assert len(list((project / "out").rglob("*.*"))) == 7
+    assert len(list((project / "out").rglob("*.*"))) == 8
