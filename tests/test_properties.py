@@ -259,7 +259,9 @@ def test_check_answers_with_messages_only(fuzz: tuple[Path, Settings], data: byt
             errors.pop()
         assert errors
     for line in errors:
-        assert PROBLEM.fullmatch(line), line
+        problem = PROBLEM.fullmatch(line)
+        assert problem, line
+        assert problem.group(1) != SHOWN or 1 <= int(problem.group(2)) <= line_count(data), line
 
 
 @FIXTURES
