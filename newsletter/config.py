@@ -7,13 +7,15 @@ import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
-from email.headerregistry import Address
 from email.utils import parseaddr
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from .errors import InvalidInput, Problem
+
+if TYPE_CHECKING:
+    from email.headerregistry import Address
 
 SETTINGS_FILE = "pyproject.toml"
 
@@ -399,6 +401,8 @@ def load_settings(root: Path) -> Settings:
 
 def sender_address(value: str) -> Address:
     """Parse 'Name <addr@host>' into an Address for the message headers."""
+    from email.headerregistry import Address  # imported here: only messages need it
+
     name, addr = parseaddr(value)
     username, _, domain = addr.partition("@")
     return Address(display_name=name, username=username, domain=domain)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import html
-import logging
+from collections.abc import Callable
 from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -14,6 +14,7 @@ import jinja2
 
 from . import layouts
 from .config import Settings, sender_address
+from .inline import inline_css
 from .markdown import RenderedIssue
 
 # premailer URL-encodes '|', '{' and spaces inside href attributes, which would break merge tags
@@ -24,27 +25,15 @@ STAND_INS = {
 }
 
 
-def inline_css(document: str) -> str:
-    """Apply the stylesheet's rules as style attributes; keep @media rules in <style>."""
-    from premailer import Premailer  # imported here: it costs 0.2 s, and only emails need it
-
-    return str(
-        Premailer(
-            document,
-            strip_important=False,
-            allow_network=False,
-            cssutils_logging_level=logging.CRITICAL,
-            disable_validation=True,
-            remove_classes=False,
-            keep_style_tags=False,
-        ).transform()
-    )
-
-
-def render_html(env: jinja2.Environment, rendered: RenderedIssue, settings: Settings) -> str:
-    """The upload-ready HTML email: layout, inlined CSS, the service's merge tags."""
+def render_html(
+    env: jinja2.Environment,
+    rendered: RenderedIssue,
+    settings: Settings,
+    inline: Callable[[str], str] = inline_css,
+) -> str:
+    """The upload-ready HTML email: layout, inlined CSS (by INLINE), the service's merge tags."""
     document = layouts.render_issue(env, settings, "email.html", rendered, STAND_INS["unsubscribe"])
-    inlined = inline_css(document)
+    inlined = inline(document)
     tags = {"unsubscribe": settings.merge_tags.unsubscribe}
     for name, stand_in in STAND_INS.items():
         inlined = inlined.replace(stand_in, html.escape(tags[name]))

@@ -32,6 +32,10 @@ class InvalidInput(click.ClickException):
         self.problems = sorted(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def __reduce__(self) -> tuple[type[InvalidInput], tuple[list[Problem]]]:
+        """Rebuilt from its problems when it crosses from a worker process."""
+        return (InvalidInput, (self.problems,))
+
     def show(self, file: IO[Any] | None = None) -> None:
         """Print each problem on its own line, without click's 'Error:' prefix."""
         for problem in self.problems:

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import yaml
@@ -447,21 +447,31 @@ def _sections(
         key = normalise_title(markdown.plain(title))
         section = Section(title, key, section_body, offset + token.map[0])
         if key == KEY_POINTS:
-            section = _key_points(section, offset + start, check)
+            section = _key_points(section, tokens, lines, (start, end), offset, check)
         sections.append(section)
 
     _check_template(sections, specs, offset + len(lines) - 1, check)
     return note, tuple(sections)
 
 
-def _key_points(section: Section, offset: int, check: _FileChecker) -> Section:
-    """Each `###` inside Key Points starts one key point."""
-    lines = section.body.split("\n")
-    tokens, _ = markdown.parse(section.body)
+def _key_points(
+    section: Section,
+    tokens: list[Token],
+    lines: list[str],
+    span: tuple[int, int],
+    offset: int,
+    check: _FileChecker,
+) -> Section:
+    """Each `###` inside Key Points (lines SPAN of the body that TOKENS parse) starts one."""
+    start, end = span
     heads = [
         (i, t)
         for i, t in enumerate(tokens)
-        if t.type == "heading_open" and t.tag == "h3" and t.level == 0 and t.map
+        if t.type == "heading_open"
+        and t.tag == "h3"
+        and t.level == 0
+        and t.map
+        and start <= t.map[0] < end
     ]
     if not heads:
         if section.body:
@@ -470,18 +480,18 @@ def _key_points(section: Section, offset: int, check: _FileChecker) -> Section:
                 f"section '{section.title}' has no key point: start each one with a '### ' heading",
             )
         return section
-    ends = [t.map[0] for _, t in heads[1:] if t.map] + [len(lines)]
+    ends = [t.map[0] for _, t in heads[1:] if t.map] + [end]
     points = tuple(
         KeyPoint(
             tokens[i + 1].content.strip(),
-            "\n".join(lines[t.map[1] : end]).strip(),
+            "\n".join(lines[t.map[1] : stop]).strip(),
             offset + t.map[0],
         )
-        for (i, t), end in zip(heads, ends, strict=True)
+        for (i, t), stop in zip(heads, ends, strict=True)
         if t.map
     )
     first = heads[0][1].map
-    intro = "\n".join(lines[: first[0]]).strip() if first else ""
+    intro = "\n".join(lines[start : first[0]]).strip() if first else ""
     return Section(section.title, section.key, section.body, section.line, intro, points)
 
 
@@ -671,22 +681,24 @@ def read_issue(path: Path, settings: Settings) -> tuple[Issue | None, list[Probl
     return issue, check.problems
 
 
-def load_issues(settings: Settings) -> tuple[list[Issue], list[Problem]]:
-    """Read every issue, newest first; raise InvalidInput listing every error of every file."""
-    paths = sorted(settings.issues_dir.glob("*.md"))
-    if not paths:
-        raise InvalidInput(
-            [Problem("issues", 1, f"no issues: add a Markdown file to {settings.issues_dir}")]
-        )
-    issues: list[Issue] = []
+class Identified(Protocol):
+    """What the checks across issues need of one (an Issue, or the manifest's record of one)."""
+
+    @property
+    def path(self) -> str: ...
+    @property
+    def number(self) -> int: ...
+    @property
+    def id(self) -> str: ...
+    @property
+    def id_line(self) -> int: ...
+
+
+def repeated(issues: Iterable[Identified]) -> list[Problem]:
+    """A number or a feed id names one issue: the second file (by name) to reuse one is an error."""
     problems: list[Problem] = []
-    for path in paths:
-        issue, found = read_issue(path, settings)
-        problems.extend(found)
-        if issue is not None:
-            issues.append(issue)
-    by_number: dict[int, Issue] = {}
-    by_id: dict[str, Issue] = {}
+    by_number: dict[int, Identified] = {}
+    by_id: dict[str, Identified] = {}
     for issue in sorted(issues, key=lambda i: i.path):
         if issue.number in by_number:
             problems.append(
@@ -703,6 +715,24 @@ def load_issues(settings: Settings) -> tuple[list[Issue], list[Problem]]:
             problems.append(Problem(issue.path, issue.id_line, message))
         else:
             by_id[issue.id] = issue
+    return problems
+
+
+def load_issues(settings: Settings) -> tuple[list[Issue], list[Problem]]:
+    """Read every issue, newest first; raise InvalidInput listing every error of every file."""
+    paths = sorted(settings.issues_dir.glob("*.md"))
+    if not paths:
+        raise InvalidInput(
+            [Problem("issues", 1, f"no issues: add a Markdown file to {settings.issues_dir}")]
+        )
+    issues: list[Issue] = []
+    problems: list[Problem] = []
+    for path in paths:
+        issue, found = read_issue(path, settings)
+        problems.extend(found)
+        if issue is not None:
+            issues.append(issue)
+    problems.extend(repeated(issues))
     if any(p.severity == "error" for p in problems):
         raise InvalidInput(problems)
     issues.sort(key=lambda i: (i.date, i.number), reverse=True)

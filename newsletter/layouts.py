@@ -80,10 +80,15 @@ def rule(value: str, char: str = "=") -> str:
     return char * max(text.display_width(line.strip()) for line in lines)
 
 
-def environment(settings: Settings) -> jinja2.Environment:
-    """The one environment: HTML and XML layouts autoescaped, undefined names an error."""
+def environment(settings: Settings, compiled: Path | None = None) -> jinja2.Environment:
+    """The one environment: HTML and XML layouts autoescaped, undefined names an error.
+
+    With COMPILED, a folder, layouts are compiled once and kept there for the next process.
+    """
+    cache = jinja2.FileSystemBytecodeCache(str(compiled)) if compiled is not None else None
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(settings.layouts_dir),
+        bytecode_cache=cache,
         autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=False),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

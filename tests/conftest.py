@@ -11,6 +11,7 @@ from click.testing import CliRunner, Result
 from hypothesis import settings
 
 from newsletter.cli import main
+from newsletter.manifest import STATE_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT.parent / "shared" / "seeds"
@@ -47,11 +48,11 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    """Every file under FOLDER, by relative path, with its bytes."""
+    """Every output file under FOLDER, by relative path, with its bytes (not the build's state)."""
     return {
         p.relative_to(folder).as_posix(): p.read_bytes()
         for p in sorted(folder.rglob("*"))
-        if p.is_file()
+        if p.is_file() and STATE_DIR not in p.relative_to(folder).parts
     }
 
 
