@@ -48,13 +48,15 @@ def locked(out_dir: Path) -> Iterator[None]:
     """
     created = not out_dir.exists()
     path = out_dir / LOCK
+    interrupted = path.exists()  # a render that was killed leaves its lock file behind
     try:
         fd = _open_lock(path)
     except OSError as exc:  # a read-only disk, a folder we may not write to
         _remove_if_new_and_empty(out_dir, created)
         raise OutputError(f"could not write {out_dir}: {exc}") from exc
     try:
-        _remove_temporaries(out_dir)  # left behind by a render that was killed
+        if interrupted:  # (or one is running, and we waited for it: then there are none)
+            _remove_temporaries(out_dir)  # left behind by the render that was killed
         yield
     finally:
         path.unlink(missing_ok=True)  # while still holding the lock: see _open_lock
