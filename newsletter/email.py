@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import binascii
 import hashlib
 import html
 from collections.abc import Callable
@@ -63,10 +64,20 @@ def message(rendered: RenderedIssue, settings: Settings, text: str, body: str) -
     unsubscribe = settings.merge_tags.unsubscribe
     if unsubscribe:
         msg["List-Unsubscribe"] = f"<{unsubscribe}>"
-    msg.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
-    msg.add_alternative(body, subtype="html", charset="utf-8", cte="quoted-printable")
+    msg["MIME-Version"] = "1.0"
     # A fixed boundary keeps the file byte-identical between runs; '=_' cannot occur in
     # quoted-printable data, so it cannot collide with the parts.
-    digest = hashlib.sha256((text + body).encode("utf-8")).hexdigest()[:24]
-    msg.set_boundary(f"=_newsletter_{digest}")
-    return msg.as_bytes()
+    boundary = "=_newsletter_" + hashlib.sha256((text + body).encode("utf-8")).hexdigest()[:24]
+    msg["Content-Type"] = f'multipart/alternative; boundary="{boundary}"'
+    # The email package encodes and folds the headers; the two parts are written here, with
+    # binascii's quoted-printable encoder (C): the package's own is pure Python, and was a
+    # third of an issue's rendering time besides its CSS inlining.
+    parts = b"".join(
+        f'--{boundary}\nContent-Type: text/{subtype}; charset="utf-8"\n'
+        "Content-Transfer-Encoding: quoted-printable\n\n".encode("ascii")
+        + binascii.b2a_qp(content.encode("utf-8"), istext=True)
+        + b"\n"
+        for subtype, content in (("plain", text), ("html", body))
+    )
+    headers = b"".join(msg.policy.fold_binary(name, value) for name, value in msg.items())
+    return headers + b"\n" + parts + f"--{boundary}--\n".encode("ascii")
