@@ -16,6 +16,7 @@ from newsletter.manifest import STATE_DIR
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT.parent / "shared" / "seeds"
 SAMPLE = "006-zhao-long-china-russia"
+WORKOUT = ROOT / "tests" / "fixtures" / "text" / "008-plain-text-workout.md"
 
 
 def copy_sample(target: Path) -> Path:
@@ -60,3 +61,12 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 settings.register_profile("ci", max_examples=40, derandomize=True, deadline=None)
 settings.register_profile("long", max_examples=10_000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture
+def workout(project: Path) -> Path:
+    """The sample project with the plain-text workout issue added and rendered; its out/."""
+    shutil.copy(WORKOUT, project / "issues" / WORKOUT.name)
+    result = run(project, "render")
+    assert result.exit_code == 0, result.output
+    return project / "out"

@@ -37,10 +37,9 @@ import html5lib
 import jsonschema
 import pytest
 
-from .conftest import ROOT, SAMPLE, run, snapshot
+from .conftest import SAMPLE, WORKOUT, run, snapshot
 
 ISSUE_7 = "007-zhang-xin-china-russia-rapprochement"
-WORKOUT = ROOT / "tests" / "fixtures" / "text" / "008-plain-text-workout.md"
 ATOM = "{http://www.w3.org/2005/Atom}"
 CONTENT = "{http://purl.org/rss/1.0/modules/content/}encoded"
 
@@ -227,16 +226,7 @@ def set_front_matter(path: Path, key: str, value: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-@pytest.fixture
-def with_workout(project: Path) -> Path:
-    """The sample project plus the workout issue (footnotes, offsets, a correction date)."""
-    shutil.copy(WORKOUT, project / "issues" / WORKOUT.name)
-    result = run(project, "render")
-    assert result.exit_code == 0, result.output
-    return project / "out"
-
-
-@pytest.mark.parametrize("outputs", ["rendered", "with_workout"])
+@pytest.mark.parametrize("outputs", ["rendered", "workout"])
 def test_feeds_follow_the_validator_rules(outputs: str, request: pytest.FixtureRequest) -> None:
     out: Path = request.getfixturevalue(outputs)
     items = check_rss((out / "feed.xml").read_bytes())
@@ -246,18 +236,18 @@ def test_feeds_follow_the_validator_rules(outputs: str, request: pytest.FixtureR
 
 
 def test_feedparser_reads_rss_and_atom_without_error_and_json_has_the_same_entries(
-    with_workout: Path,
+    workout: Path,
 ) -> None:
     # feedparser 6 reads RSS and Atom; JSON Feed is checked against its schema above and here
     # against what feedparser reads from the other two.
     parsed = {}
     for name in ("feed.xml", "atom.xml"):
-        result = feedparser.parse((with_workout / name).read_bytes())
+        result = feedparser.parse((workout / name).read_bytes())
         assert result.bozo == 0, (name, result.get("bozo_exception"))
         parsed[name] = result
     assert parsed["feed.xml"].version == "rss20"
     assert parsed["atom.xml"].version == "atom10"
-    feed = json.loads((with_workout / "feed.json").read_bytes())
+    feed = json.loads((workout / "feed.json").read_bytes())
     for name, result in parsed.items():
         assert result.feed.title == feed["title"] == "ChinAffairs+"
         for entry, item in zip(result.entries, feed["items"], strict=True):
@@ -274,10 +264,10 @@ def test_feedparser_reads_rss_and_atom_without_error_and_json_has_the_same_entri
     assert atom.updated_parsed == utc_tuple(feed["items"][0]["date_modified"])
 
 
-def test_feed_dates_are_the_issues_dates(with_workout: Path) -> None:
-    rss = (with_workout / "feed.xml").read_text(encoding="utf-8")
-    atom = (with_workout / "atom.xml").read_text(encoding="utf-8")
-    feed = json.loads((with_workout / "feed.json").read_bytes())
+def test_feed_dates_are_the_issues_dates(workout: Path) -> None:
+    rss = (workout / "feed.xml").read_text(encoding="utf-8")
+    atom = (workout / "atom.xml").read_text(encoding="utf-8")
+    feed = json.loads((workout / "feed.json").read_bytes())
     # the workout issue: date 2024-10-21T09:30:00+08:00, updated 2024-10-23T18:00:00+08:00
     assert "<pubDate>Mon, 21 Oct 2024 09:30:00 +0800</pubDate>" in rss
     assert "<lastBuildDate>Wed, 23 Oct 2024 18:00:00 +0800</lastBuildDate>" in rss
@@ -304,15 +294,15 @@ def test_an_offset_rss_cannot_write_plainly_is_given_in_utc(project: Path) -> No
 
 
 def test_links_to_footnotes_are_absolute_in_feeds_and_local_on_the_page(
-    with_workout: Path,
+    workout: Path,
 ) -> None:
     page_url = "https://chinaffairs.example/008-plain-text-workout/"
     for name in ("feed.xml", "atom.xml"):
-        data = (with_workout / name).read_text(encoding="utf-8")
+        data = (workout / name).read_text(encoding="utf-8")
         assert 'href="#' not in data
         assert f'href="{page_url}#fn3"' in data
-    assert f'href=\\"{page_url}#fn1\\"' in (with_workout / "feed.json").read_text("utf-8")
-    page = (with_workout / "008-plain-text-workout" / "index.html").read_text(encoding="utf-8")
+    assert f'href=\\"{page_url}#fn1\\"' in (workout / "feed.json").read_text("utf-8")
+    page = (workout / "008-plain-text-workout" / "index.html").read_text(encoding="utf-8")
     assert 'href="#fn1"' in page
 
 

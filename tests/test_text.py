@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import lxml.html
-import pytest
 
 from newsletter import text
 
-from .conftest import ROOT, run
+from .conftest import WORKOUT
 
-WORKOUT = ROOT / "tests" / "fixtures" / "text" / "008-plain-text-workout.md"
 SLUG = WORKOUT.stem
-
-
-@pytest.fixture
-def workout(project: Path) -> Path:
-    """The sample project with the workout issue added and rendered; returns its out/ folder."""
-    shutil.copy(WORKOUT, project / "issues" / WORKOUT.name)
-    result = run(project, "render")
-    assert result.exit_code == 0, result.output
-    return project / "out"
 
 
 def between(document: str, start: str, end: str) -> str:
