@@ -241,10 +241,18 @@ def _split_front_matter(text: str, check: _FileChecker) -> tuple[str, int, str, 
             "issue's number, date and title, then another '---'",
         )
         return None
+    end = front_matter_end(lines)
+    if end is None:
+        check.error(1, "front matter is not closed: add a line '---' after it")
+        return None
+    return "\n".join(lines[1:end]), 2, "\n".join(lines[end + 1 :]), end + 2
+
+
+def front_matter_end(lines: list[str]) -> int | None:
+    """The index of the line that closes the front matter ('---' or '...'); None if none does."""
     for index in range(1, len(lines)):
         if lines[index].rstrip() in ("---", "..."):
-            return "\n".join(lines[1:index]), 2, "\n".join(lines[index + 1 :]), index + 2
-    check.error(1, "front matter is not closed: add a line '---' after it")
+            return index
     return None
 
 

@@ -11,7 +11,7 @@ from urllib.parse import urljoin, urlsplit
 from . import markdown
 from .config import Settings
 from .errors import Problem
-from .issues import Issue
+from .issues import Issue, front_matter_end
 
 KB = 1024
 GMAIL_CLIP = 102 * KB  # Gmail cuts the message off here and hides the rest behind a link
@@ -70,10 +70,8 @@ class _EmailParser(HTMLParser):
 
 def _body_start(lines: list[str]) -> int:
     """The index of the first line after the front matter (validation made sure it is closed)."""
-    for index in range(1, len(lines)):
-        if lines[index].rstrip() in ("---", "..."):
-            return index + 1
-    return len(lines)
+    end = front_matter_end(lines)
+    return len(lines) if end is None else end + 1
 
 
 def _key_line(lines: list[str], *keys: str) -> int:

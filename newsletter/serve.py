@@ -390,18 +390,23 @@ def _problems_html(problems: tuple[Problem, ...] | list[Problem], heading: str) 
     ).format(heading, lines)
 
 
+def _draft_mark(issue: Issue) -> Markup:
+    """' draft', marked up, after a draft's title; nothing after a published issue's."""
+    return Markup(' <span class="draft">draft</span>') if issue.is_draft else Markup("")
+
+
 def _index_html(snapshot: Snapshot) -> Markup:
     assert snapshot.settings is not None
     rows = Markup("").join(
         Markup(
-            "<tr><td>{}</td><td>{}</td><td>{} {}</td><td>"
+            "<tr><td>{}</td><td>{}</td><td>{}{}</td><td>"
             '<a href="/{}/">Email</a> · <a href="/{}/?view=web">Web page</a> · '
             '<a href="/{}/?view=text">Plain text</a></td></tr>'
         ).format(
             issue.number,
             issue.date.date().isoformat(),
             issue.title,
-            Markup('<span class="draft">draft</span>') if issue.is_draft else "",
+            _draft_mark(issue),
             issue.slug,
             issue.slug,
             issue.slug,
@@ -458,14 +463,14 @@ def _shell_html(issue: Issue, query: dict[str, str]) -> Markup:
     classes = " ".join(c for c, on in (("mobile", mobile), ("dark", dark)) if on)
     return Markup(
         '<div class="shell"><nav class="toolbar"><a href="/">All issues</a>'
-        '<span class="title">No. {} · {} · {} {}</span>'
+        '<span class="title">No. {} · {} · {}{}</span>'
         '<span class="group views">{}</span><span class="group switches">{}</span></nav>'
         '<div class="stage {}"><iframe src="{}" title="{}"></iframe></div></div>'
     ).format(
         issue.number,
         issue.date.date().isoformat(),
         issue.title,
-        Markup('<span class="draft">draft</span>') if issue.is_draft else "",
+        _draft_mark(issue),
         views,
         switches,
         classes,
