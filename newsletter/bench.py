@@ -206,9 +206,9 @@ def inlining_time(project: Path, repeat: int = 15) -> float:
     """One issue's CSS inlining, in this process, once premailer is warm: the median seconds."""
     from . import layouts
     from .config import load_settings
+    from .content import render_issue
     from .inline import inline_css
     from .issues import read_issue
-    from .markdown import render_issue
 
     settings = load_settings(project)
     env = layouts.environment(settings)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import sys
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -45,6 +47,16 @@ def main(ctx: click.Context, project: Path) -> None:
         newsletter check                          # validate without writing anything
     """
     ctx.obj = project.resolve()
+    logger = logging.getLogger("newsletter")
+    if not any(isinstance(handler, _Echo) for handler in logger.handlers):
+        logger.addHandler(_Echo(logging.WARNING))
+
+
+class _Echo(logging.Handler):
+    """What the pipeline logs at WARNING and above, one line each on stderr."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(record.getMessage(), err=True)
 
 
 @main.command()
@@ -75,11 +87,11 @@ def render(root: Path, issues: tuple[str, ...], out: Path, drafts: bool, force: 
         newsletter render 6 issues/007-zhang-xin-china-russia-rapprochement.md
         newsletter render --force      # everything, from scratch
     """
-    from . import uptodate
+    from . import state
 
     out_dir = out if out.is_absolute() else root / out
     # When no input or output changed since the same command last ran, its summary still holds.
-    summary = None if force else uptodate.check(root, out_dir, [list(issues), drafts])
+    summary = None if force else state.unchanged(root, out_dir, [list(issues), drafts])
     if summary is None:
         from . import build
 
@@ -97,10 +109,25 @@ def render(root: Path, issues: tuple[str, ...], out: Path, drafts: bool, force: 
     for warning in summary.warnings:
         click.echo(warning, err=True)
     shown = out_dir.relative_to(root) if out_dir.is_relative_to(root) else out_dir
+    for folder, count in _grouped(summary.removed):
+        click.echo(
+            f"Removed {shown}/{folder} ({count} file{'s' * (count != 1)}): no issue writes it now."
+        )
+    removed = f", {len(summary.removed)} removed" if summary.removed else ""
     click.echo(
         f"Rendered {summary.issues} issue{'s' * (summary.issues != 1)} into "
-        f"{shown}/: {summary.files} files, {summary.changed} changed."
+        f"{shown}/: {summary.files} files, {summary.changed} changed{removed}."
     )
+
+
+def _grouped(names: Sequence[str]) -> list[tuple[str, int]]:
+    """Removed files by their top folder under out/ ('006-old/'), or alone at its top."""
+    counts: dict[str, int] = {}
+    for name in names:
+        top, slash, _ = name.partition("/")
+        key = f"{top}/" if slash else top
+        counts[key] = counts.get(key, 0) + 1
+    return sorted(counts.items())
 
 
 @main.command()

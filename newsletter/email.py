@@ -15,8 +15,8 @@ import jinja2
 
 from . import layouts
 from .config import Settings, sender_address
+from .content import RenderedIssue
 from .inline import inline_css
-from .markdown import RenderedIssue
 
 # premailer URL-encodes '|', '{' and spaces inside href attributes, which would break merge tags
 # such as *|UNSUB|* or {{ unsubscribe_url }}. The layout gets these stand-ins, which premailer
@@ -26,6 +26,19 @@ STAND_INS = {
 }
 
 
+def render_document(env: jinja2.Environment, rendered: RenderedIssue, settings: Settings) -> str:
+    """The email's layout, before its CSS is inlined, with stand-ins for the merge tags."""
+    return layouts.render_issue(env, settings, "email.html", rendered, STAND_INS["unsubscribe"])
+
+
+def with_merge_tags(inlined: str, settings: Settings) -> str:
+    """The inlined email with the service's merge tags in place of their stand-ins."""
+    tags = {"unsubscribe": settings.merge_tags.unsubscribe}
+    for name, stand_in in STAND_INS.items():
+        inlined = inlined.replace(stand_in, html.escape(tags[name]))
+    return inlined
+
+
 def render_html(
     env: jinja2.Environment,
     rendered: RenderedIssue,
@@ -33,12 +46,7 @@ def render_html(
     inline: Callable[[str], str] = inline_css,
 ) -> str:
     """The upload-ready HTML email: layout, inlined CSS (by INLINE), the service's merge tags."""
-    document = layouts.render_issue(env, settings, "email.html", rendered, STAND_INS["unsubscribe"])
-    inlined = inline(document)
-    tags = {"unsubscribe": settings.merge_tags.unsubscribe}
-    for name, stand_in in STAND_INS.items():
-        inlined = inlined.replace(stand_in, html.escape(tags[name]))
-    return inlined
+    return with_merge_tags(inline(render_document(env, rendered, settings)), settings)
 
 
 def render_text(env: jinja2.Environment, rendered: RenderedIssue, settings: Settings) -> str:

@@ -18,7 +18,7 @@ from email.utils import parseaddr
 
 from . import __version__
 from .config import Settings
-from .issues import Issue
+from .model import Issue
 
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 RSS, ATOM = "application/rss+xml", "application/atom+xml"

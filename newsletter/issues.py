@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
@@ -16,6 +17,8 @@ from markdown_it.token import Token
 from . import markdown
 from .config import SectionSpec, Settings, did_you_mean, normalise_title
 from .errors import InvalidInput, Problem
+from .model import Article, Author, Issue, KeyPoint, Section
+from .series import repeated
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 DOI = re.compile(r"10\.\d{4,9}/\S+")
@@ -31,101 +34,12 @@ TAG_URI = re.compile(
 # ends, and the two non-characters. A NUL in an issue is a paste from a binary file.
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 KEY_POINTS = normalise_title("Key Points")
-
-
-@dataclass(frozen=True)
-class Author:
-    """An author of the presented article, with the name in their own script when given."""
-
-    name: str
-    name_native: str = ""
-
-    @property
-    def full_name(self) -> str:
-        """'ZHAO Long 赵隆': the name, then the native name when there is one."""
-        return f"{self.name} {self.name_native}" if self.name_native else self.name
-
-
-@dataclass(frozen=True)
-class Article:
-    """The academic article an issue presents."""
-
-    title: str
-    authors: tuple[Author, ...]
-    publication: str
-    publication_native: str = ""
-    url: str = ""
-    doi: str = ""
-
-    @property
-    def byline(self) -> str:
-        """The authors' full names, comma-separated."""
-        return ", ".join(author.full_name for author in self.authors)
-
-    @property
-    def source(self) -> str:
-        """The publication's name, then its native name when there is one."""
-        native = self.publication_native
-        return f"{self.publication} {native}" if native else self.publication
-
-    @property
-    def doi_url(self) -> str:
-        """The DOI as a resolvable URL, or '' when there is none."""
-        return f"https://doi.org/{self.doi}" if self.doi else ""
-
-
-@dataclass(frozen=True)
-class KeyPoint:
-    """One key point: a `###` heading inside Key Points and the Markdown under it."""
-
-    title: str
-    body: str
-    line: int
-
-
-@dataclass(frozen=True)
-class Section:
-    """One `##` section of an issue, matched to the template."""
-
-    title: str
-    key: str
-    body: str
-    line: int
-    intro: str = ""  # Key Points only: the text before the first key point
-    key_points: tuple[KeyPoint, ...] = ()
-
-
-@dataclass(frozen=True)
-class Issue:
-    """One issue, validated. Output paths and URLs are computed here, once."""
-
-    path: str
-    slug: str
-    number: int
-    date: datetime
-    title: str
-    subject: str
-    subtitle: str
-    preheader: str
-    tags: tuple[str, ...]
-    status: str
-    id: str
-    updated: datetime
-    article: Article
-    note: str
-    sections: tuple[Section, ...]
-    url: str
-    id_line: int = 1  # where the id was pinned (or, when minted, where the number is)
-
-    @property
-    def is_draft(self) -> bool:
-        """Drafts are rendered only when asked and never enter the feeds or the archive."""
-        return self.status == "draft"
-
-    @property
-    def out_dir(self) -> str:
-        """The issue's folder under out/."""
-        return self.slug
+# Front matter is text: what a browser or a feed reader would take for a tag ('<b>', '</i>',
+# '<!--', '<?x') is an error; a lone '<' ("Trade < Security") stays text.
+MARKUP = re.compile(r"<[A-Za-z/!?][^<>]*>")
+# So is an HTML entity ('&amp;', '&#8212;'): a feed reader would show the character, a page the
+# entity's text. A lone '&' ("Security & Growth") stays text.
+ENTITY = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 
 
 # --- front matter ---------------------------------------------------------------------------
@@ -160,6 +74,7 @@ FRONT_MATTER: dict[str, bool] = {  # key -> required
     "status": False,
     "id": False,
     "updated": False,
+    "aliases": False,
     "article": True,
 }
 ARTICLE_KEYS: dict[str, bool] = {
@@ -301,7 +216,27 @@ def _text(
         return ""
     if required and not value:
         check.error(field.line, f"{prefix}{key}: must not be empty")
+    _check_text(value, f"{prefix}{key}", field.line, check)
     return value
+
+
+def _check_text(value: str, name: str, line: int, check: _FileChecker) -> None:
+    """Tag-like markup in a front matter value is an error, worded like the body's raw HTML."""
+    found = MARKUP.search(value)
+    if found:
+        check.error(
+            line,
+            f"{name}: raw HTML is not allowed in front matter: {found.group()[:40]!r}; "
+            "write plain text",
+        )
+        return
+    entity = ENTITY.search(value)
+    if entity and html.unescape(entity.group()) != entity.group():
+        check.error(
+            line,
+            f"{name}: HTML entity {entity.group()!r} in front matter: write the character "
+            f"itself ({html.unescape(entity.group())!r})",
+        )
 
 
 def _shape(value: Any) -> str:
@@ -660,6 +595,9 @@ def read_issue(path: Path, settings: Settings) -> tuple[Issue | None, list[Probl
             tags = [" ".join(i.value.split()) for i in items]
             if not all(tags):
                 check.error(fields["tags"].line, "tags: a tag must not be empty")
+            for item, tag in zip(items, tags, strict=True):
+                _check_text(tag, "tags", item.line, check)
+    aliases = _aliases(fields.get("aliases"), path.stem, check)
     article = _article(fields, check)
     note, sections = _sections(body, body_line, settings.sections, check)
 
@@ -685,45 +623,35 @@ def read_issue(path: Path, settings: Settings) -> tuple[Issue | None, list[Probl
         sections=sections,
         url=settings.url(f"{path.stem}/"),
         id_line=fields["id"].line if pinned else number_field.line if number_field else 1,
+        aliases=aliases,
+        aliases_line=fields["aliases"].line if "aliases" in fields else 0,
     )
     return issue, check.problems
 
 
-class Identified(Protocol):
-    """What the checks across issues need of one (an Issue, or the manifest's record of one)."""
-
-    @property
-    def path(self) -> str: ...
-    @property
-    def number(self) -> int: ...
-    @property
-    def id(self) -> str: ...
-    @property
-    def id_line(self) -> int: ...
-
-
-def repeated(issues: Iterable[Identified]) -> list[Problem]:
-    """A number or a feed id names one issue: the second file (by name) to reuse one is an error."""
-    problems: list[Problem] = []
-    by_number: dict[int, Identified] = {}
-    by_id: dict[str, Identified] = {}
-    for issue in sorted(issues, key=lambda i: i.path):
-        if issue.number in by_number:
-            problems.append(
-                Problem(
-                    issue.path,
-                    2,
-                    f"number: {issue.number} is already used by {by_number[issue.number].path}",
-                )
+def _aliases(field: Field | None, slug: str, check: _FileChecker) -> tuple[str, ...]:
+    """The issue's earlier slugs: each must be a slug, and not the issue's own."""
+    if field is None:
+        return ()
+    items = [Field(field.value, field.line)] if isinstance(field.value, str) else field.value
+    example = "as in [006-old-slug]"
+    if not isinstance(items, list) or not all(isinstance(i.value, str) for i in items):
+        check.error(field.line, f"aliases: expected a list of earlier slugs, {example}")
+        return ()
+    found: list[str] = []
+    for item in items:
+        alias = item.value.strip().strip("/")
+        if not SLUG.fullmatch(alias):
+            check.error(
+                item.line,
+                f"aliases: {item.value!r} is not a slug: lowercase letters, digits and "
+                f"hyphens, {example}",
             )
-            continue
-        by_number[issue.number] = issue
-        if issue.id in by_id:  # feed readers would take the two issues for one
-            message = f"id: {issue.id!r} is already used by {by_id[issue.id].path}"
-            problems.append(Problem(issue.path, issue.id_line, message))
-        else:
-            by_id[issue.id] = issue
-    return problems
+        elif alias == slug:
+            check.error(item.line, f"aliases: {alias!r} is this issue's own slug; remove it")
+        elif alias not in found:
+            found.append(alias)
+    return tuple(found)
 
 
 def load_issues(settings: Settings) -> tuple[list[Issue], list[Problem]]:

@@ -13,8 +13,8 @@ from markupsafe import Markup, escape
 
 from . import text
 from .config import Settings
+from .content import RenderedIssue
 from .errors import InvalidInput, Problem
-from .markdown import RenderedIssue
 
 # Dates are spelled out here rather than with strftime("%B"), which follows the locale.
 MONTHS = (

@@ -11,7 +11,8 @@ from urllib.parse import urljoin, urlsplit
 from . import markdown
 from .config import Settings
 from .errors import Problem
-from .issues import Issue, front_matter_end
+from .issues import front_matter_end
+from .model import Issue
 
 KB = 1024
 GMAIL_CLIP = 102 * KB  # Gmail cuts the message off here and hides the rest behind a link

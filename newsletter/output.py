@@ -153,3 +153,27 @@ def write_tree(
     except OSError as exc:  # renames within a folder do not fail short of a broken disk
         raise OutputError(f"could not finish writing {out_dir}: {exc}; render again") from exc
     return sorted(relative for relative, _ in staged.values())
+
+
+def remove(out_dir: Path, names: Iterable[str]) -> list[str]:
+    """Delete the files NAMEd under OUT_DIR, then the folders they leave empty; return those
+    that were there. Only ever given files an earlier render wrote (state.py)."""
+    root = out_dir.resolve()
+    removed = []
+    folders: set[Path] = set()
+    try:
+        for name in names:
+            target = (root / name).resolve()
+            if not target.is_relative_to(root) or target == root:
+                raise OutputError(f"refusing to remove outside {out_dir}: {name}")
+            if target.is_file():
+                log.info("removing %s: no issue or page writes it any more", name)
+                target.unlink()
+                removed.append(name)
+                folders.update(p for p in target.parents if p.is_relative_to(root) and p != root)
+        for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
+            if folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
+    except OSError as exc:
+        raise OutputError(f"could not remove old files from {out_dir}: {exc}") from exc
+    return removed

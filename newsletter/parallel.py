@@ -8,7 +8,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from types import TracebackType
 from typing import TypeVar
 
@@ -75,11 +75,16 @@ class Workers:
         chunk = max(1, min(8, len(items) // (cores() * 8)))
         return self.pool.map(function, items, chunksize=chunk)
 
-    def call(self, function: Callable[[Item], Result], item: Item) -> Result:
-        """FUNCTION of ITEM in a worker when they were started, else here; wait for the result."""
-        if self.pool is None:
-            return function(item)
-        return self.pool.submit(function, item).result()
+    def submit(self, function: Callable[[Item], Result], item: Item) -> Future[Result]:
+        """FUNCTION of ITEM in a worker when they were started, else here, done at once."""
+        if self.pool is not None:
+            return self.pool.submit(function, item)
+        done: Future[Result] = Future()
+        try:
+            done.set_result(function(item))
+        except Exception as exc:  # handed over as the future's, as a worker's would be
+            done.set_exception(exc)
+        return done
 
     def __enter__(self) -> Workers:
         return self

@@ -13,7 +13,8 @@ import click
 import yaml
 
 from .config import Settings, load_settings, normalise_title
-from .issues import Issue, load_issues
+from .issues import load_issues
+from .model import Issue
 
 WEEK = timedelta(days=7)
 

@@ -19,9 +19,8 @@ from pathlib import Path
 import click
 
 from . import build, layouts
-from . import email as email_stage
+from .compose import compose
 from .config import SmtpSettings
-from .markdown import render_issue
 
 PASSWORD_VARIABLE = "NEWSLETTER_SMTP_PASSWORD"
 TIMEOUT = 30.0  # seconds for connecting and for each answer of the server
@@ -113,11 +112,9 @@ def prepare(root: Path, name: str, to: Sequence[str]) -> Proof:
     settings, issues, _warnings = build.validate(root)
     issue = build.select(issues, [name], root)[0]
     addresses = recipients(to)
-    env = layouts.environment(settings)
-    content = render_issue(issue)
-    html = email_stage.render_html(env, content, settings)
-    text = email_stage.render_text(env, content, settings)
-    raw = email_stage.message(content, settings, text, html)
+    raw = compose(layouts.environment(settings), settings, issue).files[
+        f"{issue.out_dir}/email.eml"
+    ]
 
     message = BytesParser(policy=policy.default).parsebytes(raw)
     assert isinstance(message, EmailMessage)

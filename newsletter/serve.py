@@ -25,12 +25,11 @@ import click
 import jinja2
 from markupsafe import Markup
 
-from . import build, layouts, site
-from . import email as email_stage
+from . import build, layouts
+from .compose import IssueFiles, compose
 from .config import SETTINGS_FILE, Settings
 from .errors import InvalidInput, Problem
-from .issues import Issue
-from .markdown import RenderedIssue, render_issue
+from .model import Issue
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +135,7 @@ class Snapshot:
     issues: tuple[Issue, ...]
     problems: tuple[Problem, ...]  # the errors that stopped the build, or the warnings
     cache: dict[tuple[str, str, bool], Response] = field(default_factory=dict)
-    rendered: dict[str, RenderedIssue] = field(default_factory=dict)
+    rendered: dict[str, IssueFiles] = field(default_factory=dict)
     env: jinja2.Environment | None = None
 
     @property
@@ -344,25 +343,21 @@ class Preview:
         try:
             if snapshot.env is None:
                 snapshot.env = layouts.environment(settings)
-            env = snapshot.env
-            if issue.slug not in snapshot.rendered:
-                snapshot.rendered[issue.slug] = render_issue(issue)
-            content = snapshot.rendered[issue.slug]
-            if name == "email.html":
-                document = email_stage.render_html(env, content, settings)
-            elif name == "index.html":
-                document = site.page(env, content, settings)
-            else:
-                text = email_stage.render_text(env, content, settings)
-                if name == "email.txt":
-                    return Response(HTTPStatus.OK, text.encode(), "text/plain; charset=utf-8")
-                document = _text_html(issue, text, dark)
+            if issue.slug not in snapshot.rendered:  # every file of the issue, as render writes
+                snapshot.rendered[issue.slug] = compose(snapshot.env, settings, issue)
+            files = snapshot.rendered[issue.slug]
         except InvalidInput as exc:
             self.report(
                 f"{issue.path}: cannot render {name}:\n" + "\n".join(map(str, exc.problems))
             )
             body = _problems_html(exc.problems, f"{issue.path}: {name} cannot be rendered")
             return self._page(snapshot, "Errors", body, HTTPStatus.INTERNAL_SERVER_ERROR)
+        if name == "email.txt":
+            return Response(HTTPStatus.OK, files.text.encode(), "text/plain; charset=utf-8")
+        if name == "text.html":
+            document = _text_html(issue, files.text, dark)
+        else:
+            document = files.files[f"{issue.out_dir}/{name}"].decode()
         if dark:
             document = LIGHT.sub("(max-width: 0px)", DARK.sub("(min-width: 0px)", document))
         return Response(HTTPStatus.OK, _with_reload(document, snapshot.token).encode())

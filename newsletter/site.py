@@ -8,8 +8,8 @@ import jinja2
 
 from . import layouts
 from .config import Settings
-from .issues import Issue
-from .markdown import RenderedIssue
+from .content import RenderedIssue
+from .model import Issue
 
 
 def page(env: jinja2.Environment, rendered: RenderedIssue, settings: Settings) -> str:

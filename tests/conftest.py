@@ -11,7 +11,6 @@ from click.testing import CliRunner, Result
 from hypothesis import settings
 
 from newsletter.cli import main
-from newsletter.manifest import STATE_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT.parent / "shared" / "seeds"
@@ -49,12 +48,9 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    """Every output file under FOLDER, by relative path, with its bytes (not the build's state)."""
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file() and STATE_DIR not in p.relative_to(folder).parts
-    }
+    """Every file under FOLDER (out/ holds nothing else than the publication), with its bytes."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file()}  # fmt: skip
 
 
 # Property-based tests: a short, repeatable run in CI; HYPOTHESIS_PROFILE=long for 10,000 examples.

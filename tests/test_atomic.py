@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from newsletter import email, output
-from newsletter.manifest import STATE_DIR
+from newsletter.state import STATE_DIR
 
 from .conftest import SAMPLE, copy_sample, run, snapshot
 
@@ -63,15 +63,15 @@ def test_an_exception_in_the_third_issue_leaves_out_as_it_was(
     rendered_five: tuple[Path, dict[str, bytes]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     project, before = rendered_five
-    render_html = email.render_html
+    render_document = email.render_document
 
     # The issues render in worker processes: the failure is the third issue's, wherever it runs.
     def failing(env: object, rendered: object, *args: object, **kwargs: object) -> str:
         if rendered.issue.slug == "008-third":  # type: ignore[attr-defined]
             raise RuntimeError("injected failure in the third issue")
-        return render_html(env, rendered, *args, **kwargs)  # type: ignore[arg-type]
+        return render_document(env, rendered, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(email, "render_html", failing)
+    monkeypatch.setattr(email, "render_document", failing)
     with pytest.raises(RuntimeError, match="injected failure"):
         run(project, "render")
     assert snapshot(project / "out") == before

@@ -53,6 +53,16 @@ EXPECTED = {
     "'tag:chinaffairs.example,2024-10-07:issue-6' is already used by "
     "issues/006-zhao-long-china-russia.md",
     "empty-tag": "issues/008-empty-tag.md:4: tags: a tag must not be empty",
+    "markup-in-title": "issues/008-markup-title.md:4: title: raw HTML is not allowed in front "
+    "matter: '<b>'; write plain text",
+    "markup-in-subject": "issues/008-markup-subject.md:5: subject: raw HTML is not allowed in "
+    "front matter: '<script>'; write plain text",
+    "markup-in-tag": "issues/008-markup-tag.md:7: tags: raw HTML is not allowed in front matter: "
+    "'<img src=x onerror=alert(1)>'; write plain text",
+    "markup-in-article-title": "issues/008-markup-article.md:6: article.title: raw HTML is not "
+    "allowed in front matter: '<i>'; write plain text",
+    "entity-in-title": "issues/008-entity-title.md:4: title: HTML entity '&amp;' in front matter: "
+    "write the character itself ('&')",
 }
 
 

@@ -70,7 +70,7 @@ def test_layout_typo_fails_loudly_with_its_line(project: Path) -> None:
     result = run(project, "render")
     assert result.exit_code == 1
     assert result.stderr == (
-        f"layouts/email.txt:{number + 1}: 'newsletter.issues.Issue object' "
+        f"layouts/email.txt:{number + 1}: 'newsletter.model.Issue object' "
         "has no attribute 'titel'\n"
     )
     assert not (project / "out").exists()

@@ -12,6 +12,8 @@ applies to feeds like ours, each named after the message it would give:
 - Atom: feed id, title, updated, author, a self link (MissingSelf); entries with id, title,
   updated, summary, content and an alternate link; RFC 3339 dates (InvalidRFC3339Date); ids
   unique (DuplicateEntries), canonical URIs or valid tag URIs (InvalidTAG).
+- Both, and JSON Feed: text that is not HTML (titles, categories, summaries, names) holds no
+  HTML end tag and no HTML entity once read (ContainsHTML: "title should not contain HTML").
 - Both: HTML content that an HTML5 parser in strict mode reads without error (NotHtml), only
   harmless elements and attributes (SecurityRisk, SecurityRiskAttr, DangerousStyleAttr), and no
   relative URL, since a feed reader shows the entry away from its page (ContainsRelRef).
@@ -19,6 +21,7 @@ applies to feeds like ours, each named after the message it would give:
 
 from __future__ import annotations
 
+import html.entities
 import json
 import os
 import re
@@ -95,6 +98,67 @@ JSON_FEED_SCHEMA = {
         },
     },
 }
+
+
+# The validator's `nonhtml` rule: an end tag of an HTML element, or an entity of HTML's own,
+# in text a reader shows as it is. Its list of HTML elements, the ones a feed could carry.
+HTML_TAGS = {
+    "a", "abbr", "address", "area", "article", "aside", "audio", "b", "base", "bdi", "bdo",
+    "blockquote", "body", "br", "button", "canvas", "caption", "cite", "code", "col", "dd",
+    "del", "details", "dfn", "div", "dl", "dt", "em", "embed", "fieldset", "figure", "font",
+    "footer", "form", "frame", "h1", "h2", "h3", "h4", "h5", "h6", "head", "header", "hr", "html",
+    "i", "iframe", "img", "input", "ins", "kbd", "label", "li", "link", "main", "map", "mark",
+    "meta", "nav", "object", "ol", "option", "p", "pre", "q", "s", "script", "section", "select",
+    "small", "span", "strike", "strong", "style", "sub", "sup", "svg", "table", "tbody", "td",
+    "textarea", "th", "thead", "title", "tr", "tt", "u", "ul", "var", "video",
+}  # fmt: skip
+END_TAG = re.compile(r"</(\w+)>")
+ENTITY = re.compile(r"&(#?\w+);")
+
+
+def html_in_text(value: str) -> list[str]:
+    """What the validator's ContainsHTML warning would name in a text element's VALUE."""
+    tags = [f"</{tag}>" for tag in END_TAG.findall(value) if tag.lower() in HTML_TAGS]
+    entities = [
+        f"&{name};"
+        for name in ENTITY.findall(value)
+        if name in html.entities.name2codepoint or not name.isalpha()
+    ]
+    return tags + entities
+
+
+def check_text(data: bytes) -> None:
+    """No text element of an XML feed holds HTML (RSS item descriptions and content are HTML)."""
+    root = ET.fromstring(data)
+    html_elements = {
+        id(child)
+        for item in root.iter("item")
+        for child in item
+        if child.tag in ("description", CONTENT)
+    }
+    for element in root.iter():
+        if id(element) in html_elements or element.get("type") in ("html", "xhtml"):
+            continue
+        for value in (element.text or "", element.get("term") or ""):
+            assert html_in_text(value) == [], (element.tag, value)
+
+
+def check_json_text(feed: dict[str, Any]) -> None:
+    """The JSON Feed's text fields hold no HTML either."""
+    values = [feed["title"], feed.get("description", "")]
+    for item in feed["items"]:
+        values += [item.get("title", ""), item.get("summary", ""), *item.get("tags", [])]
+    for value in values:
+        assert html_in_text(value) == [], value
+
+
+def test_the_html_in_text_rule_finds_what_the_validator_would() -> None:
+    assert html_in_text("<script>alert(1)</script> &amp; &#169;") == [
+        "</script>",
+        "&amp;",
+        "&#169;",
+    ]
+    assert html_in_text("Trade < Security & Growth; <3 &c; </notatag>") == []
 
 
 def check_html(content: str, where: str) -> None:
@@ -232,6 +296,9 @@ def test_feeds_follow_the_validator_rules(outputs: str, request: pytest.FixtureR
     items = check_rss((out / "feed.xml").read_bytes())
     entries = check_atom((out / "atom.xml").read_bytes())
     feed = check_json((out / "feed.json").read_bytes())
+    check_text((out / "feed.xml").read_bytes())
+    check_text((out / "atom.xml").read_bytes())
+    check_json_text(feed)
     assert len(items) == len(entries) == len(feed["items"]) == (2 if outputs == "rendered" else 3)
 
 

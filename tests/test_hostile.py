@@ -14,9 +14,10 @@ import lxml.etree
 import lxml.html
 import pytest
 
-from newsletter.manifest import STATE_DIR
+from newsletter.state import STATE_DIR
 
 from .conftest import ROOT, copy_sample, run
+from .test_feeds import check_json_text, check_text
 
 HOSTILE = ROOT / "tests" / "fixtures" / "hostile" / "008-hostile.md"
 SLUG = "008-hostile"
@@ -38,6 +39,8 @@ FORBIDDEN_ELEMENTS = {
 # What browsers drop from a URL before reading its scheme: 'java\tscript:' is javascript:.
 IGNORED_IN_URLS = re.compile(r"[\x00-\x20]")
 FORBIDDEN_SCHEMES = ("javascript:", "vbscript:", "data:")
+# The title as every reader sees it: quotes, '&', '<' and '>' are text; its line break folded.
+TITLE = "Hostile \"quotes\" & 'apostrophes' < > {{ 7*7 }} Bcc: victim@example.org"
 # Every literal template snippet of the fixture, which must reach the reader as written.
 TEMPLATE_TEXT = [
     "Literal {{ 7*7 }} and {% for x in range(3) %}loop{% endfor %} in the note.",
@@ -177,10 +180,11 @@ def test_every_hostile_string_reaches_the_reader_as_text(hostile: Path) -> None:
     page = lxml.html.fromstring((hostile / SLUG / "index.html").read_bytes())
     text = page.text_content()
     for snippet in [
-        "Hostile <script>alert('title')</script> {{ 7*7 }} Bcc: victim@example.org",
-        "<img src=x onerror=alert('deck')> {% if true %}deck{% endif %}",
-        "<iframe src=javascript:alert('article')></iframe>",
-        "<form action=javascript:alert('form')><button>go</button></form> {{ settings.sender }}",
+        TITLE,
+        "Trade < Security & Growth > javascript:alert('deck') {% if true %}deck{% endif %}",
+        "javascript:alert('article') \" onmouseover=\"alert('article')",
+        "{% include 'email.html' %} & co {{ settings.sender }}",
+        'O\'Brien "<" & Sons {{ 7*7 }} < 赵隆 >',
         "[click](javascript:alert('link'))",
         "![pixel](data:image/png;base64,iVBORw0KGgoAAAANSUhEUg==)",
         "<javascript:alert('autolink')>",
@@ -224,7 +228,13 @@ def test_template_syntax_reaches_feed_readers_as_written(hostile: Path) -> None:
         for snippet in TEMPLATE_TEXT:
             assert snippet in content, (name, snippet)
     archive = lxml.html.fromstring((hostile / "index.html").read_bytes()).text_content()
-    assert "Hostile <script>alert('title')</script> {{ 7*7 }} Bcc: victim@example.org" in archive
+    assert TITLE in archive
+
+
+def test_the_hostile_feeds_raise_no_html_in_text_warning(hostile: Path) -> None:
+    check_text((hostile / "feed.xml").read_bytes())
+    check_text((hostile / "atom.xml").read_bytes())
+    check_json_text(json.loads((hostile / "feed.json").read_bytes()))
 
 
 def test_line_breaks_in_title_and_subject_add_no_header(hostile: Path) -> None:
@@ -248,7 +258,11 @@ def test_line_breaks_in_title_and_subject_add_no_header(hostile: Path) -> None:
 def test_rss_hands_readers_the_deck_as_escaped_html(hostile: Path) -> None:
     rss = lxml.etree.fromstring((hostile / "feed.xml").read_bytes())
     descriptions = [d.text for d in rss.iter("description") if d.getparent().tag == "item"]
-    assert "&lt;img src=x onerror=alert('deck')&gt; {% if true %}deck{% endif %}" in descriptions
+    deck = (
+        "Trade &lt; Security &amp; Growth &gt; javascript:alert('deck') "
+        "{% if true %}deck{% endif %}"
+    )
+    assert deck in descriptions
 
 
 # --- raw HTML: rejected with a message, whatever it carries -------------------------------------

@@ -1,0 +1,554 @@
+"""The build's own state: what the last render wrote, so that the next one redoes only that.
+
+The state lives in the project's `.newsletter/` folder (gitignored), never in out/, as JSON: data
+that cannot run. Deleting the folder is always safe: the next render rebuilds everything.
+
+Policy, one question per output:
+
+- An issue file is read again when its bytes changed, or when what its validation depends on
+  changed: the settings, the package modules that shape output, the versions of the libraries
+  that do (`Sources.checks`). Its bytes are hashed unless its size, modification and change
+  times are as recorded and it is older than RACY_NS was when the state was saved.
+- An issue is rendered again when its key (its checks, and the layouts: `Record.key`) differs
+  from the key its outputs were rendered from, or when one of its outputs is not on disk as the
+  state recorded it (deleted, edited by hand).
+- A page (the archive, the feeds) is rewritten when the key of the issues it lists changed, or
+  when one of its files is not on disk as recorded.
+- A file the state records as written by an earlier render that no issue or page of this render
+  produces (a renamed, deleted or back-to-draft issue's) is removed; no other file is touched.
+- `stamp.json` answers a repeated command before the pipeline is imported: when every input and
+  output has the stat recorded after the same command ran, its summary stands.
+
+A state that cannot be read, or that another format wrote, is ignored with one line; one that
+an older version of the package or other settings wrote still names the files it wrote, and
+nothing else of it is trusted. This module imports only the standard library.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import json
+import logging
+import os
+import sys
+import time
+import typing
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from . import __version__
+
+if TYPE_CHECKING:
+    from .compose import IssueFiles
+    from .config import Settings
+    from .model import Issue
+
+log = logging.getLogger(__name__)
+
+STATE_DIR = ".newsletter"  # in the project folder, beside out/; in .gitignore
+FORMAT = 2
+# A file changed less than this long before the state was saved may change again within the same
+# clock tick without its size or time changing: such a file is hashed, never trusted on stat.
+RACY_NS = 2_000_000_000
+
+# The modules of the package whose code cannot change an output; every other one can.
+NOT_OUTPUT = frozenset({"__main__", "bench", "cli", "publish", "scaffold", "send", "serve"})
+# The libraries whose version can change an output (names as their distributions spell them).
+SHAPING_LIBRARIES = (
+    "cssselect",
+    "cssutils",
+    "feedgen",
+    "jinja2",
+    "lxml",
+    "markdown-it-py",
+    "markupsafe",
+    "mdit-py-plugins",
+    "pillow",
+    "premailer",
+    "pyyaml",
+    "wcwidth",
+)
+
+# Size, modification and inode change time in ns. The change time cannot be set back: a file
+# rewritten to the same size with its modification time restored still shows a new one.
+Stat = tuple[int, int, int]
+
+
+def digest(*parts: str | bytes) -> str:
+    """A SHA-256 of the parts, each length-prefixed so that no two lists of parts collide."""
+    hasher = hashlib.sha256()
+    for part in parts:
+        data = part.encode() if isinstance(part, str) else part
+        hasher.update(b"%d:" % len(data))
+        hasher.update(data)
+    return hasher.hexdigest()
+
+
+def stat_of(path: Path | str) -> Stat | None:
+    """The size, modification and change times of PATH, or None when it is missing."""
+    try:
+        result = os.stat(path)
+    except OSError:
+        return None
+    return result.st_size, result.st_mtime_ns, result.st_ctime_ns
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Replace PATH by DATA in one rename. Not flushed to disk: a state lost in a crash costs
+    one full render, never a wrong output (the outputs themselves are flushed first)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)
+
+
+# --- what outputs depend on besides the issue files ---------------------------------------------
+
+
+def _package_modules() -> list[Path]:
+    """The package's modules that shape output, sorted."""
+    package = Path(__file__).parent
+    return sorted(p for p in package.glob("*.py") if p.stem not in NOT_OUTPUT)
+
+
+def _normalised(name: str) -> str:
+    return name.lower().replace("-", "_").replace(".", "_")
+
+
+@functools.cache
+def libraries() -> tuple[str, ...]:
+    """'name==version' of every library that shapes output, read from the installed metadata's
+    folder names (importlib.metadata takes 0.1 s for these; a listing of sys.path, 1 ms)."""
+    wanted = {_normalised(name): name for name in SHAPING_LIBRARIES}
+    found: dict[str, str] = {}
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for name in names:
+            stem, dot, kind = name.rpartition(".")
+            if not dot or kind not in ("dist-info", "egg-info"):
+                continue
+            project, _, version = stem.partition("-")
+            key = _normalised(project)
+            if key in wanted and key not in found:  # the first on sys.path is the one imported
+                found[key] = version.partition("-")[0]
+    return tuple(f"{wanted[key]}=={found.get(key, '')}" for key in sorted(wanted))
+
+
+@dataclass(frozen=True)
+class Sources:
+    """Hashes of what an issue's outputs depend on besides its own file."""
+
+    code: str  # the package version, its output-shaping modules and the libraries' versions
+    settings: str  # [tool.newsletter], but for what changes no output (where the project is)
+    layouts: str  # every file under layouts/
+
+    @property
+    def checks(self) -> str:
+        """What an issue's validation depends on besides its file."""
+        return digest(self.code, self.settings)
+
+    @property
+    def site(self) -> str:
+        """What an issue's outputs depend on besides its file."""
+        return digest(self.code, self.settings, self.layouts)
+
+
+def sources(settings: Settings) -> Sources:
+    """Hash the package's output-shaping code, the libraries' versions, settings and layouts."""
+    code = [__version__.encode(), *(name.encode() for name in libraries())]
+    for path in _package_modules():
+        code += [path.name.encode(), path.read_bytes()]
+    layouts: list[bytes] = []
+    if settings.layouts_dir.is_dir():
+        for path in sorted(settings.layouts_dir.rglob("*")):
+            if path.is_file():
+                layouts += [path.relative_to(settings.layouts_dir).as_posix().encode()]
+                layouts += [path.read_bytes()]
+    # Where the project lives, and how proofs are sent, change no output.
+    shown = repr(replace(settings, root=Path(), smtp=None))
+    return Sources(digest(*code), digest(shown), digest(*layouts))
+
+
+# --- the state itself -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Record:
+    """One valid issue file: the issue read from it, and what the state knows of its outputs."""
+
+    issue: Issue
+    stat: Stat
+    content: str  # hash of the file's bytes
+    checked: str  # hash of the file and of what its validation depends on
+    warnings: tuple[tuple[int, str], ...] = ()
+    rendered: str = ""  # the key its outputs on disk were rendered from; '' if none are
+    outputs: tuple[str, ...] = ()
+    article: str = ""  # its feed entry's body, kept while the feeds list it
+
+    @property
+    def path(self) -> str:
+        """The issue file, relative to the project."""
+        return self.issue.path
+
+    def key(self, sources: Sources) -> str:
+        """The hash of everything this issue's outputs depend on."""
+        return digest(self.checked, sources.site)
+
+
+@dataclass
+class State:
+    """What the last render into one out/ folder wrote: its issues, its pages, every file."""
+
+    saved: int = 0  # when it was saved, in ns since the epoch
+    code: str = ""  # the Sources.code of that render: records of another code are not kept
+    records: dict[str, Record] = field(default_factory=dict)  # by issue file
+    pages: dict[str, str] = field(default_factory=dict)  # page -> the key of what it lists
+    files: dict[str, Stat] = field(default_factory=dict)  # every file written, as written
+    slugs: dict[str, str] = field(default_factory=dict)  # feed id -> slug of published issues
+
+    def content(self, path: str, stat: Stat) -> str:
+        """The recorded hash of the issue file at PATH if its stat shows it unchanged, else ''."""
+        record = self.records.get(path)
+        if record is None or record.stat != stat or record.stat[1] >= self.saved - RACY_NS:
+            return ""
+        return record.content
+
+    def intact(self, names: Iterable[str], out_dir: Path) -> bool:
+        """Whether every file NAMEd is on disk as this state recorded it (no one touched it)."""
+        prefix = f"{out_dir}{os.sep}"  # strings, not Paths: thousands of files, a few ms
+        return all(
+            name in self.files and stat_of(prefix + name) == self.files[name] for name in names
+        )
+
+    def forget(self) -> State:
+        """The state without anything but the files written: nothing is trusted, all is redone."""
+        return State(files=dict(self.files), slugs=dict(self.slugs))
+
+
+def state_path(root: Path, out_dir: Path, name: str = "state.json") -> Path:
+    """Where the state of rendering ROOT's project into OUT_DIR is kept."""
+    out = out_dir.resolve()
+    base = root.resolve()
+    shown = out.relative_to(base).as_posix() if out.is_relative_to(base) else ""
+    folder = shown.replace("/", "--") if shown else f"outside-{digest(str(out))[:12]}"
+    return root / STATE_DIR / folder / name
+
+
+# The Issue and its parts are frozen dataclasses of text, numbers, dates and tuples of those:
+# written as JSON objects, read back by their type hints.
+
+
+def to_data(value: Any) -> Any:
+    """VALUE as JSON data: a dataclass as an object, a tuple as a list, a date as ISO 8601."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_data(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, tuple | list):
+        return [to_data(item) for item in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+@functools.cache
+def _hints(kind: type) -> dict[str, Any]:
+    return typing.get_type_hints(kind)
+
+
+def from_data(kind: Any, data: Any) -> Any:
+    """The value of type KIND that `to_data` wrote as DATA; TypeError when DATA is not one."""
+    if isinstance(kind, type) and dataclasses.is_dataclass(kind):
+        if not isinstance(data, dict):
+            raise TypeError(f"expected an object for {kind.__name__}")
+        hints = _hints(kind)
+        return kind(**{name: from_data(hints[name], value) for name, value in data.items()})
+    if kind is datetime:
+        return datetime.fromisoformat(data)
+    if typing.get_origin(kind) is tuple:
+        item = typing.get_args(kind)[0]
+        return tuple(from_data(item, value) for value in data)
+    if kind in (str, int, bool) and not isinstance(data, kind):
+        raise TypeError(f"expected {kind.__name__}, got {data!r}")
+    return data
+
+
+def load(root: Path, out_dir: Path, sources: Sources) -> State:
+    """The state of the last render into OUT_DIR; an empty one when there is none to trust."""
+    path = state_path(root, out_dir)
+    try:
+        raw = json.loads(path.read_bytes())
+    except FileNotFoundError:
+        return State()
+    except (OSError, ValueError) as exc:
+        log.warning("ignoring the unreadable build state %s: %s", path, exc)
+        return State()
+    try:
+        if raw.get("format") != FORMAT:
+            log.warning("ignoring the build state %s: another version wrote it", path)
+            return State()
+        files = {name: (int(s[0]), int(s[1]), int(s[2])) for name, s in raw["files"].items()}
+        slugs = {str(id): str(slug) for id, slug in raw["slugs"].items()}
+        if raw["code"] != sources.code:  # written by other code: only what it wrote is known
+            return State(files=files, slugs=slugs)
+        from .model import Issue
+
+        records = {}
+        for item in raw["records"]:
+            record = Record(
+                issue=from_data(Issue, item["issue"]),
+                stat=(int(item["stat"][0]), int(item["stat"][1]), int(item["stat"][2])),
+                content=str(item["content"]),
+                checked=str(item["checked"]),
+                warnings=tuple((int(line), str(text)) for line, text in item["warnings"]),
+                rendered=str(item["rendered"]),
+                outputs=tuple(str(name) for name in item["outputs"]),
+                article=str(item["article"]),
+            )
+            records[record.path] = record
+        pages = {str(page): str(key) for page, key in raw["pages"].items()}
+        return State(int(raw["saved"]), str(raw["code"]), records, pages, files, slugs)
+    except (AttributeError, KeyError, IndexError, TypeError, ValueError) as exc:
+        log.warning("ignoring the damaged build state %s: %s", path, exc)
+        return State()
+
+
+# What versions before 0.2 kept in out/.newsletter/: a manifest, a stamp, pickled issues and
+# compiled layouts. It is never read; a render deletes it, since an upload would publish it.
+LEGACY_DIR = ".newsletter"
+LEGACY_FILES = ("manifest.json", "stamp.json", "issues.pickle", "recent.pickle")
+
+
+def remove_legacy(out_dir: Path) -> bool:
+    """Delete the build state an older version left in OUT_DIR, unread; True if there was one."""
+    folder = out_dir / LEGACY_DIR
+    if not folder.is_dir():
+        return False
+    for name in LEGACY_FILES:
+        (folder / name).unlink(missing_ok=True)
+    layouts = folder / "layouts"  # Jinja's bytecode cache: '__jinja2_<hash>.cache' files
+    if layouts.is_dir():
+        for cache in layouts.glob("__jinja2_*.cache"):
+            cache.unlink()
+        if not any(layouts.iterdir()):
+            layouts.rmdir()
+    for stray in folder.glob(".*.tmp"):
+        stray.unlink()
+    if any(folder.iterdir()):  # something of the user's: left alone
+        return False
+    folder.rmdir()
+    log.warning("removed %s, the build state of an older version (now in %s/)", folder, STATE_DIR)
+    return True
+
+
+def save(root: Path, out_dir: Path, state: State) -> None:
+    """Write the state of OUT_DIR, stamped with the time it was saved."""
+    raw = {
+        "format": FORMAT,
+        "saved": time.time_ns(),
+        "code": state.code,
+        "records": [
+            {f.name: to_data(getattr(r, f.name)) for f in dataclasses.fields(r)}
+            for _, r in sorted(state.records.items())
+        ],
+        "pages": dict(sorted(state.pages.items())),
+        "files": dict(sorted(state.files.items())),
+        "slugs": dict(sorted(state.slugs.items())),
+    }
+    text = json.dumps(raw, ensure_ascii=False, separators=(",", ":"))
+    write_atomic(state_path(root, out_dir), text.encode())
+
+
+# --- the plan: what a render must redo, and what it leaves behind --------------------------------
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A page of the site: its files, the issues it lists, and what else it depends on."""
+
+    files: tuple[str, ...]
+    records: tuple[Record, ...]
+    extra: str = ""
+    bodies: bool = False  # whether it carries the issues' content (a feed), kept in the state
+
+    def key(self, sources: Sources) -> str:
+        """The hash of everything the page depends on."""
+        return digest(sources.site, self.extra, *(record.key(sources) for record in self.records))
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a render must redo: the issues whose outputs are stale, and the pages."""
+
+    issues: tuple[Record, ...]
+    pages: frozenset[str]  # the pages to write again
+    keys: dict[str, str]  # every page's key
+
+
+def plan(
+    last: State,
+    sources: Sources,
+    records: Iterable[Record],
+    chosen: Iterable[Issue],
+    pages: Mapping[str, Listing],
+    out_dir: Path,
+) -> Plan:
+    """Compare every chosen issue and every page with what the last render wrote."""
+    paths = {issue.path for issue in chosen}
+    stale = tuple(
+        record
+        for record in records
+        if record.path in paths
+        and (record.rendered != record.key(sources) or not last.intact(record.outputs, out_dir))
+    )
+    keys = {page: listing.key(sources) for page, listing in pages.items()}
+    due = frozenset(
+        page
+        for page, listing in pages.items()
+        if last.pages.get(page) != keys[page] or not last.intact(listing.files, out_dir)
+    )
+    return Plan(stale, due, keys)
+
+
+def settle(
+    last: State,
+    sources: Sources,
+    records: Iterable[Record],
+    chosen: Iterable[Issue],
+    pages: Mapping[str, Listing],
+    work: Plan,
+    composed: Mapping[str, IssueFiles],
+    out_dir: Path,
+) -> tuple[State, list[str]]:
+    """The state after a render that did WORK, and the files of the last one it leaves behind.
+
+    A draft's files stay only while it is asked for; every other issue keeps its files until
+    it is rendered again; a page's files are the ones it has now.
+    """
+    asked = {issue.path for issue in chosen}
+    in_feeds = {r.path for listing in pages.values() if listing.bodies for r in listing.records}
+    kept: dict[str, Record] = {}
+    for record in records:
+        if record.path in composed:
+            done = composed[record.path]
+            record = replace(
+                record, rendered=record.key(sources), outputs=done.names, article=done.article
+            )
+        elif record.issue.is_draft and record.path not in asked:
+            record = replace(record, rendered="", outputs=())
+        if record.path not in in_feeds:
+            record = replace(record, article="")
+        kept[record.path] = record
+    names = {name for record in kept.values() for name in record.outputs}
+    names.update(name for listing in pages.values() for name in listing.files)
+    written = {name for files in composed.values() for name in files.names}
+    written.update(name for page in work.pages for name in pages[page].files)
+    files: dict[str, Stat] = {}
+    for name in sorted(names):
+        stat = stat_of(out_dir / name) if name in written else last.files.get(name)
+        if stat is not None:
+            files[name] = stat
+    slugs = dict(last.slugs)
+    slugs.update((r.issue.id, r.issue.slug) for r in kept.values() if not r.issue.is_draft)
+    now = State(0, sources.code, kept, dict(work.keys), files, slugs)
+    return now, sorted(set(last.files) - names)
+
+
+# --- the stamp: has anything changed since the same command ran? ----------------------------------
+
+
+class Summary(NamedTuple):
+    """What a render reports: issues covered, their files, files changed and removed, warnings."""
+
+    issues: int
+    files: int
+    changed: int
+    warnings: tuple[str, ...]
+    removed: tuple[str, ...] = ()
+
+
+def _stats(folder: Path, names: Iterable[str]) -> list[list[Any]]:
+    """[name, size, modification and change times in ns] of each FOLDER/NAME; -1s if missing."""
+    prefix = f"{folder}{os.sep}"
+    found = []
+    for name in names:
+        stat = stat_of(prefix + name)
+        found.append([name, *(stat or (-1, -1, -1))])
+    return found
+
+
+def _listing(folder: Path) -> list[str]:
+    """The files under FOLDER, relative to it, sorted."""
+    found = []
+    for parent, dirs, files in os.walk(folder):
+        dirs.sort()
+        relative = os.path.relpath(parent, folder)
+        found += [name if relative == "." else f"{relative}/{name}" for name in sorted(files)]
+    return found
+
+
+def _inputs(root: Path) -> list[list[Any]]:
+    """The stat of every file a render reads, and the libraries' versions, in a fixed order."""
+    folder = root / "issues"
+    issues = sorted(n for n in os.listdir(folder) if n.endswith(".md")) if folder.is_dir() else []
+    package = Path(__file__).parent
+    return [
+        list(libraries()),
+        *_stats(root, ["pyproject.toml"]),
+        *_stats(root / "layouts", _listing(root / "layouts")),
+        *_stats(folder, issues),
+        *_stats(package, [path.name for path in _package_modules()]),
+    ]
+
+
+def _request(root: Path, out_dir: Path, request: list[Any]) -> list[Any]:
+    """What makes two runs the same command: where, on what, with which options."""
+    # Names of issues may be paths relative to the current folder; a feed without entries is
+    # dated by SOURCE_DATE_EPOCH.
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    return [os.getcwd(), str(root), str(out_dir), epoch, *request]
+
+
+def unchanged(root: Path, out_dir: Path, request: list[Any]) -> Summary | None:
+    """The last render's summary if it was this REQUEST and no file changed since; else None."""
+    try:
+        stamp = json.loads(state_path(root, out_dir, "stamp.json").read_bytes())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(stamp, dict) or stamp.get("format") != FORMAT:
+        return None
+    if stamp.get("request") != _request(root, out_dir, request):
+        return None
+    if stamp.get("inputs") != _inputs(root):
+        return None
+    outputs = stamp.get("outputs")
+    if not isinstance(outputs, list) or outputs != _stats(out_dir, [name for name, *_ in outputs]):
+        return None
+    issues, files, warnings = stamp["summary"]
+    return Summary(issues, files, 0, tuple(warnings))
+
+
+def stamp(
+    root: Path, out_dir: Path, request: list[Any], summary: Summary, outputs: Mapping[str, Stat]
+) -> None:
+    """Stamp a finished render; remove the stamp when an input is too fresh to be trusted."""
+    path = state_path(root, out_dir, "stamp.json")
+    inputs = _inputs(root)
+    now = time.time_ns()
+    if any(row[2] >= now - RACY_NS for row in inputs[1:]):
+        path.unlink(missing_ok=True)
+        return
+    raw = {
+        "format": FORMAT,
+        "request": _request(root, out_dir, request),
+        "summary": [summary.issues, summary.files, list(summary.warnings)],
+        "inputs": inputs,
+        "outputs": [[name, *stat] for name, stat in sorted(outputs.items())],
+    }
+    write_atomic(path, json.dumps(raw, ensure_ascii=False).encode())
