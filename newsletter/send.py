@@ -20,7 +20,8 @@ import click
 
 from . import build, layouts
 from . import email as email_stage
-from .config import SmtpSettings
+from .config import Settings, SmtpSettings
+from .issues import Issue
 from .markdown import render_issue
 
 PASSWORD_VARIABLE = "NEWSLETTER_SMTP_PASSWORD"
@@ -108,18 +109,37 @@ def recipients(values: Sequence[str]) -> tuple[str, ...]:
     return tuple(found)
 
 
-def prepare(root: Path, name: str, to: Sequence[str]) -> Proof:
-    """Render issue NAME (number, slug or path; drafts too) as a proof addressed to TO."""
+@dataclass(frozen=True)
+class RenderedEmail:
+    """An issue's email rendered afresh from its file: the same bytes `render` writes to out/."""
+
+    settings: Settings
+    issue: Issue
+    html: str  # email.html
+    text: str  # email.txt
+    eml: bytes  # email.eml
+
+
+def render_email(root: Path, name: str) -> RenderedEmail:
+    """Issue NAME (number, slug or path; drafts too) rendered in memory, nothing written."""
     settings, issues, _warnings = build.validate(root)
     issue = build.select(issues, [name], root)[0]
-    addresses = recipients(to)
     env = layouts.environment(settings)
     content = render_issue(issue)
     html = email_stage.render_html(env, content, settings)
     text = email_stage.render_text(env, content, settings)
-    raw = email_stage.message(content, settings, text, html)
+    return RenderedEmail(
+        settings, issue, html, text, email_stage.message(content, settings, text, html)
+    )
 
-    message = BytesParser(policy=policy.default).parsebytes(raw)
+
+def prepare(root: Path, name: str, to: Sequence[str]) -> Proof:
+    """Render issue NAME (number, slug or path; drafts too) as a proof addressed to TO."""
+    addresses = recipients(to)
+    email = render_email(root, name)
+    settings, issue = email.settings, email.issue
+
+    message = BytesParser(policy=policy.default).parsebytes(email.eml)
     assert isinstance(message, EmailMessage)
     subject = str(message["Subject"])
     # A proof is a new message each time: mail clients drop a second message with the same
