@@ -741,8 +741,8 @@ def upload(plan: Plan, progress: Callable[[str], None] = lambda _: None) -> Publ
         if found is not None and not found.editable:
             raise AlreadySent(
                 f"issue {draft.number} is already {found.status!r} at {service.title} "
-                f"({service.kind} {found.ident}): publish never changes a {service.kind} that is "
-                "not a draft"
+                f"({service.kind} {found.ident}): "
+                "publish changes only drafts, so it is left as it is"
             )
         calls = service.update(draft) if found else service.create(draft)
         ident = found.ident if found else ""
