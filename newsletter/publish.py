@@ -17,6 +17,7 @@ import socket
 import ssl
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from email.utils import parseaddr, parsedate_to_datetime
 from pathlib import Path
@@ -417,6 +418,7 @@ GO_ACTION = re.compile(r"\{\{|@TrackLink")
 
 def go_literal(text: str, tags: tuple[str, ...]) -> str:
     """TEXT for a Go template: '{{' and '@TrackLink' printed as written, TAGS left to listmonk."""
+    tags = tuple(tag for tag in tags if tag)
     kept = re.compile("(" + "|".join(re.escape(tag) for tag in tags) + ")") if tags else None
     parts = kept.split(text) if kept else [text]
     return "".join(
@@ -736,7 +738,9 @@ def upload(plan: Plan, progress: Callable[[str], None] = lambda _: None) -> Publ
     service.check_key()
     with _Api(service, progress) as api:
         for call in service.checks():
-            service.verify(call, api.send(call))
+            answer = api.send(call)
+            with _shape(service, call):
+                service.verify(call, answer)
         found = _find(api, service, draft)
         if found is not None and not found.editable:
             raise AlreadySent(
@@ -758,27 +762,37 @@ def upload(plan: Plan, progress: Callable[[str], None] = lambda _: None) -> Publ
                     f"`newsletter publish {draft.number}` again finds it and completes it"
                 ) from None
             if index == 0 and found is None:
-                try:
+                with _shape(service, call):
                     ident = service.created(answer)
-                except (KeyError, TypeError) as exc:
-                    raise ServerError(
-                        f"{service.title} answered the new draft without its id ({exc})"
-                    ) from None
     return Published(service.title, service.kind, draft.number, ident, found is None)
 
 
+@contextmanager
+def _shape(service: Service, call: Call) -> Iterator[None]:
+    """Turn an answer that is not shaped as the service documents it into one line."""
+    try:
+        yield
+    except (AttributeError, KeyError, IndexError, TypeError, ValueError) as exc:
+        raise ServerError(
+            f"{service.title} answered {call.what} in a shape that publish does not know "
+            f"({type(exc).__name__}: {exc}): check api_url"
+        ) from None
+
+
 def _find(api: _Api, service: Service, draft: Draft) -> Found | None:
-    """The issue's campaign at the service: a draft if there is one, else any other of it."""
+    """The issue's campaign at the service: one no longer a draft if any, else its draft."""
     matches: list[Found] = []
     cursor: str | None = None
     seen = 0
     for _ in range(PAGES):
-        answer = api.send(service.lookup(cursor))
-        items, cursor = service.page(answer, seen, cursor)
-        seen += len(items)
-        matches += [
-            f for item in items if isinstance(item, dict) and (f := service.found(item, draft))
-        ]
+        call = service.lookup(cursor)
+        answer = api.send(call)
+        with _shape(service, call):
+            items, cursor = service.page(answer, seen, cursor)
+            seen += len(items)
+            matches += [
+                f for item in items if isinstance(item, dict) and (f := service.found(item, draft))
+            ]
         if cursor is None:
             break
     # A sent campaign of the issue wins: publishing it again would be a second send.
@@ -878,10 +892,10 @@ class _Api:
         except ValueError:
             answer = None
         if 200 <= status < 300:
-            if answer is None:
+            if not isinstance(answer, dict):
                 raise ServerError(
-                    f"{service.title} answered {call.what} with something that is not JSON: "
-                    "check api_url"
+                    f"{service.title} answered {call.what} with something that is not a JSON "
+                    "object: check api_url"
                 )
             return answer
         message = _text(service.error(answer) if isinstance(answer, dict) else "")

@@ -744,24 +744,26 @@ def test_dry_run_of_mailchimp_shows_the_data_centre_of_the_key(
     assert "0123abcd" not in result.output
 
 
+@pytest.mark.parametrize("service", SERVICES)
 def test_key_is_never_printed_logged_or_written(
+    service: str,
     project: Path,
     server: HTTPServer,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    case, _ = failing(project, server, "mailchimp")
-    monkeypatch.setenv("NEWSLETTER_API_KEY", KEY)
+    case, _ = failing(project, server, service)
+    monkeypatch.setenv("NEWSLETTER_API_KEY", case.key)
     encoded = base64.b64encode(f"newsletter:{KEY}".encode()).decode()
     outputs = []
     with caplog.at_level(logging.DEBUG):
         outputs.append(run(project, "publish", "6", "--dry-run").output)
         outputs.append(run(project, "publish", "6").output)  # created
-        outputs.append(run(project, "publish", "6").output)  # updated
-        monkeypatch.setenv("NEWSLETTER_API_KEY", KEY + "x")
+        monkeypatch.setenv("NEWSLETTER_API_KEY", case.key + "x")
         outputs.append(run(project, "publish", "6").output)  # refused
-    assert any("Created" in o for o in outputs) and any("refused" in o for o in outputs)
-    assert case.fake.requests[0].headers["Authorization"] == f"Basic {encoded}"  # it was sent
+    assert "Created" in outputs[1] and "refused the key" in outputs[2]
+    sent = json.dumps(case.fake.requests[0].headers)
+    assert KEY in sent or encoded in sent  # it did go to the service
     for text in [*outputs, caplog.text]:
         assert KEY not in text and encoded not in text
     for path in project.parent.rglob("*"):
@@ -893,3 +895,29 @@ def test_mailchimp_root_comes_from_the_key() -> None:
     assert service.root() == "https://us19.api.mailchimp.com/3.0"
     explicit = publish.Mailchimp(PublishSettings(api_url="http://127.0.0.1:1"), "0123abcd-us19")
     assert explicit.root() == "http://127.0.0.1:1"
+
+
+@pytest.mark.usefixtures("key")
+def test_api_url_that_is_not_the_api_is_one_line(project: Path, server: HTTPServer) -> None:
+    server.expect_request(re.compile(".*")).respond_with_data(
+        "<!DOCTYPE html><title>Welcome</title>", content_type="text/html"
+    )
+    configure(project, "buttondown", api_url=server.url_for("").rstrip("/"))
+    result = run(project, "publish", "6")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == (
+        "Error: Buttondown answered the list of emails with something that is not a JSON object: "
+        "check api_url"
+    )
+
+
+@pytest.mark.usefixtures("key")
+def test_answer_of_another_shape_is_one_line(project: Path, server: HTTPServer) -> None:
+    server.expect_request(re.compile(".*")).respond_with_json({"results": [{"metadata": [1]}]})
+    configure(project, "buttondown", api_url=server.url_for("").rstrip("/"))
+    result = run(project, "publish", "6")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == (
+        "Error: Buttondown answered the list of emails in a shape that publish does not know "
+        "(AttributeError: 'list' object has no attribute 'get'): check api_url"
+    )
