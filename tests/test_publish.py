@@ -168,7 +168,7 @@ def prism(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prism]:
             stderr=subprocess.STDOUT,
         )
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 180
         while "Prism is listening" not in log.read_text(errors="replace"):
             if process.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"Prism did not start:\n{log.read_text(errors='replace')[-2000:]}")
