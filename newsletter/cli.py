@@ -44,6 +44,7 @@ def main(ctx: click.Context, project: Path) -> None:
         newsletter serve                          # preview it while you write
         newsletter send 8 --to me@example.org     # a proof in your inbox
         newsletter render                         # every issue into out/
+        newsletter publish 8                      # the issue's draft at the email service
         newsletter check                          # validate without writing anything
     """
     ctx.obj = project.resolve()
@@ -261,3 +262,34 @@ def send(root: Path, issue: str, to: tuple[str, ...], dry_run: bool) -> None:
         return
     sending.deliver(proof, lambda line: click.echo(line, err=True))
     click.echo(f"Sent a proof of {proof.issue} to {', '.join(proof.recipients)}.")
+
+
+@main.command()
+@click.argument("issue")
+@click.option("--dry-run", is_flag=True, help="Print the requests a publish would make; make none.")
+@click.pass_obj
+def publish(root: Path, issue: str, dry_run: bool) -> None:
+    """Create or update ISSUE's draft campaign at the email service; never send it.
+
+    ISSUE is a number, a slug or a path. The issue is rendered afresh and
+    uploaded to the service named by `service` in pyproject.toml (buttondown,
+    mailchimp, listmonk or kit) as a draft: subject, preheader, the HTML and
+    plain text exactly as rendered, and the campaign's name "Issue N — title".
+    Publishing again finds that draft at the service and updates it; a
+    campaign of the issue that was already sent is never changed. Settings in
+    [tool.newsletter.publish]; the API key only from the environment variable
+    NEWSLETTER_API_KEY. You review and send the draft at the service.
+
+    \b
+    Example:
+        NEWSLETTER_API_KEY=... newsletter publish 8
+        newsletter publish 8 --dry-run       # print the requests, make none
+    """
+    from . import publish as publishing
+
+    plan = publishing.prepare(root, issue)
+    if dry_run:
+        click.echo("\n".join(plan.requests()))
+        return
+    published = publishing.upload(plan, lambda line: click.echo(line, err=True))
+    click.echo(published.summary())

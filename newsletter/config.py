@@ -71,6 +71,27 @@ class SmtpSettings:
 
 
 @dataclass(frozen=True)
+class PublishSettings:
+    """Where `newsletter publish` puts the draft: [tool.newsletter.publish]. The key is not here."""
+
+    api_url: str = ""  # the service's API root; '' for its hosted one
+    audience_id: str = ""  # Mailchimp
+    list_ids: tuple[int, ...] = ()  # listmonk
+    template_id: int | None = None  # listmonk (required), Kit (optional)
+    timeout: float = 30.0  # seconds for connecting and for each answer
+
+
+# What each service needs in [tool.newsletter.publish] (besides api_url and timeout), and what it
+# may have. Services without an upload (sendgrid, generic) take nothing.
+PUBLISH_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "buttondown": ((), ()),
+    "mailchimp": (("audience_id",), ()),
+    "listmonk": (("api_url", "list_ids", "template_id"), ()),
+    "kit": ((), ("template_id",)),
+}
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything about the publication that does not change from issue to issue."""
 
@@ -90,6 +111,7 @@ class Settings:
     feed_size: int = 20
     sections: tuple[SectionSpec, ...] = ()
     smtp: SmtpSettings | None = None
+    publish: PublishSettings | None = None
 
     @property
     def issues_dir(self) -> Path:
@@ -204,6 +226,27 @@ def _no_password(value: str) -> str | None:
     return "the password is never read from a file: set NEWSLETTER_SMTP_PASSWORD instead"
 
 
+def _no_key(value: Any) -> str | None:
+    return "the API key is never read from a file: set NEWSLETTER_API_KEY instead"
+
+
+def _ids(value: list[int]) -> str | None:
+    if not value:
+        return "expected at least one id, such as [3]"
+    bad = [v for v in value if v <= 0]
+    return f"expected positive ids, got {bad[0]}" if bad else None
+
+
+def _audience(value: str) -> str | None:
+    if not re.fullmatch(r"[A-Za-z0-9]+", value.strip()):
+        return f"expected a Mailchimp audience id such as 'a1b2c3d4e5', got {value!r}"
+    return None
+
+
+def _timeout(value: float) -> str | None:
+    return None if 0 < value <= 600 else f"expected seconds between 0 and 600, got {value}"
+
+
 SCHEMA: dict[str, Option] = {
     "name": Option(str, required=True),
     "tagline": Option(str),
@@ -220,6 +263,7 @@ SCHEMA: dict[str, Option] = {
     "feed_size": Option(int, check=_positive),
     "sections": Option(list, item=dict),
     "smtp": Option(dict),
+    "publish": Option(dict),
 }
 
 SMTP_SCHEMA: dict[str, Option] = {
@@ -228,6 +272,17 @@ SMTP_SCHEMA: dict[str, Option] = {
     "security": Option(str, check=_security),
     "user": Option(str),
     "password": Option(str, check=_no_password),
+}
+
+PUBLISH_SCHEMA: dict[str, Option] = {
+    "api_url": Option(str, check=_absolute_url),
+    "audience_id": Option(str, check=_audience),
+    "list_ids": Option(list, check=_ids, item=int),
+    "template_id": Option(int, check=_positive),
+    "timeout": Option(float, check=_timeout),
+    "api_key": Option(str, check=_no_key),
+    "key": Option(str, check=_no_key),
+    "token": Option(str, check=_no_key),
 }
 
 SECTION_KEYS = {"title": str, "required": bool}
@@ -247,6 +302,7 @@ _TYPE_NAMES = {
     bool: "true or false",
     list: "a list",
     dict: "a table",
+    float: "a number",
 }
 
 
@@ -284,6 +340,8 @@ def _key_lines(text: str) -> dict[str, int]:
 def _type_ok(value: Any, kind: type) -> bool:
     if kind is int:
         return isinstance(value, int) and not isinstance(value, bool)
+    if kind is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
     return isinstance(value, kind)
 
 
@@ -359,6 +417,9 @@ def load_settings(root: Path) -> Settings:
             user=smtp.get("user", ""),
         )
 
+    if "publish" in values:
+        values["publish"] = _publish(values["publish"], table.get("service", "generic"), report)
+
     if "sections" in values:
         sections: list[SectionSpec] = []
         for entry in values["sections"]:
@@ -396,6 +457,36 @@ def load_settings(root: Path) -> Settings:
         editors=tuple(values.pop("editors", ())),
         sections=values.pop("sections", DEFAULT_SECTIONS),
         **values,
+    )
+
+
+def _publish(
+    table: dict[str, Any], service: Any, report: Callable[[str, str], None]
+) -> PublishSettings:
+    """[tool.newsletter.publish], checked against what the chosen service needs."""
+    publish = _check_table(table, PUBLISH_SCHEMA, "publish.", report)
+    if service in PUBLISH_KEYS:
+        required, optional = PUBLISH_KEYS[service]
+        for key in required:
+            if key not in table:
+                report(
+                    "publish", f"missing required setting 'publish.{key}' for service {service!r}"
+                )
+        foreign = set(publish) - {"api_url", "timeout", *required, *optional}
+        for key in sorted(foreign):
+            users = [name for name, (req, opt) in PUBLISH_KEYS.items() if key in req + opt]
+            report(
+                f"publish.{key}",
+                f"publish.{key} is for {' and '.join(users)}, not {service!r}: remove it",
+            )
+    elif isinstance(service, str) and service in SERVICES:
+        report("publish", f"service {service!r} has no upload: remove [tool.newsletter.publish]")
+    return PublishSettings(
+        api_url=publish.get("api_url", "").strip().rstrip("/"),
+        audience_id=publish.get("audience_id", "").strip(),
+        list_ids=tuple(publish.get("list_ids", ())),
+        template_id=publish.get("template_id"),
+        timeout=float(publish.get("timeout", 30.0)),
     )
 
 

@@ -19,8 +19,9 @@ from pathlib import Path
 import click
 
 from . import build, layouts
-from .compose import compose
-from .config import SmtpSettings
+from .compose import IssueFiles, compose
+from .config import Settings, SmtpSettings
+from .model import Issue
 
 PASSWORD_VARIABLE = "NEWSLETTER_SMTP_PASSWORD"
 TIMEOUT = 30.0  # seconds for connecting and for each answer of the server
@@ -107,16 +108,48 @@ def recipients(values: Sequence[str]) -> tuple[str, ...]:
     return tuple(found)
 
 
-def prepare(root: Path, name: str, to: Sequence[str]) -> Proof:
-    """Render issue NAME (number, slug or path; drafts too) as a proof addressed to TO."""
+@dataclass(frozen=True)
+class RenderedEmail:
+    """An issue's email rendered afresh from its file: the same bytes `render` writes to out/."""
+
+    settings: Settings
+    files: IssueFiles
+
+    @property
+    def issue(self) -> Issue:
+        """The issue."""
+        return self.files.issue
+
+    @property
+    def html(self) -> str:
+        """email.html"""
+        return self.files.html
+
+    @property
+    def text(self) -> str:
+        """email.txt"""
+        return self.files.text
+
+    @property
+    def eml(self) -> bytes:
+        """email.eml"""
+        return self.files.files[f"{self.issue.out_dir}/email.eml"]
+
+
+def render_email(root: Path, name: str) -> RenderedEmail:
+    """Issue NAME (number, slug or path; drafts too) rendered in memory, nothing written."""
     settings, issues, _warnings = build.validate(root)
     issue = build.select(issues, [name], root)[0]
-    addresses = recipients(to)
-    raw = compose(layouts.environment(settings), settings, issue).files[
-        f"{issue.out_dir}/email.eml"
-    ]
+    return RenderedEmail(settings, compose(layouts.environment(settings), settings, issue))
 
-    message = BytesParser(policy=policy.default).parsebytes(raw)
+
+def prepare(root: Path, name: str, to: Sequence[str]) -> Proof:
+    """Render issue NAME (number, slug or path; drafts too) as a proof addressed to TO."""
+    addresses = recipients(to)
+    email = render_email(root, name)
+    settings, issue = email.settings, email.issue
+
+    message = BytesParser(policy=policy.default).parsebytes(email.eml)
     assert isinstance(message, EmailMessage)
     subject = str(message["Subject"])
     # A proof is a new message each time: mail clients drop a second message with the same

@@ -172,8 +172,8 @@ def sources(settings: Settings) -> Sources:
             if path.is_file():
                 layouts += [path.relative_to(settings.layouts_dir).as_posix().encode()]
                 layouts += [path.read_bytes()]
-    # Where the project lives, and how proofs are sent, change no output.
-    shown = repr(replace(settings, root=Path(), smtp=None))
+    # Where the project lives, how proofs are sent and where drafts go change no output.
+    shown = repr(replace(settings, root=Path(), smtp=None, publish=None))
     return Sources(digest(*code), digest(shown), digest(*layouts))
 
 
