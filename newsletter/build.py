@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import output, parallel, state
+from . import output, parallel, stamp, state
 from .config import Settings, load_settings
 from .errors import InvalidInput, Problem, UnknownIssue
 from .state import Record, Sources, State
@@ -81,10 +81,10 @@ def read(
         raise InvalidInput([Problem("issues", 1, message)])
     folder = settings.issues_dir.relative_to(settings.root).as_posix()
     records: list[Record] = []
-    unread: list[tuple[Path, state.Stat, str, str]] = []  # path, stat, hash of bytes, of checks
+    unread: list[tuple[Path, stamp.Stat, str, str]] = []  # path, stat, hash of bytes, of checks
     for path in paths:
         shown = f"{folder}/{path.name}"
-        stat = state.stat_of(str(path)) or (0, 0, 0)
+        stat = stamp.stat_of(str(path)) or (0, 0, 0)
         content = last.content(shown, stat) or state.digest(path.read_bytes())
         checked = state.digest(sources.checks, shown, content)
         record = last.records.get(shown)
@@ -195,12 +195,27 @@ def _environment(setup: Setup) -> jinja2.Environment:
     return layouts.environment(setup.settings)
 
 
-def _compose(job: tuple[Setup, Issue]) -> IssueFiles:
-    """Every file of one issue (in a worker, for many)."""
+def _compose(job: tuple[Setup, Issue | Path]) -> IssueFiles:
+    """Every file of one issue, or of the issue file at a path (in a worker, for many)."""
     from .compose import compose
 
     setup, issue = job
+    if isinstance(issue, Path):
+        issue = _read_again(setup.settings, issue)
     return compose(_environment(setup), setup.settings, issue)
+
+
+def _read_again(settings: Settings, path: Path) -> Issue:
+    """The issue at PATH, read again for its body (the state keeps none)."""
+    issue, problems = _read((path, settings))
+    if issue is None:  # it changed since it was validated, a moment ago
+        raise InvalidInput(problems)
+    return issue
+
+
+def _whole(settings: Settings, record: Record) -> Issue:
+    """RECORD's issue with its body: as read in this run, or read again."""
+    return record.issue if record.complete else _read_again(settings, settings.root / record.path)
 
 
 def _prepare() -> None:
@@ -226,7 +241,7 @@ def _feeds(setup: Setup, listed: Sequence[Record], articles: dict[str, str]) -> 
     settings, entries = setup.settings, []
     for record in listed:
         if record.path not in articles:
-            content = render_issue(record.issue)
+            content = render_issue(_whole(settings, record))
             articles[record.path] = site.article(_environment(setup), content, settings)
         entries.append(feeds.Entry.of(record.issue, articles[record.path]))
     return {
@@ -240,11 +255,12 @@ def _feeds(setup: Setup, listed: Sequence[Record], articles: dict[str, str]) -> 
 class Rendering:
     """The files a render produced, as they come: each issue's and the pages'."""
 
-    composed: dict[str, IssueFiles] = field(default_factory=dict)  # by issue file
+    # By issue file: the names of its files and its feed body (not the files: they are written).
+    composed: dict[str, tuple[tuple[str, ...], str]] = field(default_factory=dict)
 
     def articles(self, project: Project, plan: state.Plan) -> dict[str, str]:
         """The feed bodies at hand: rendered in this run, or kept by the last one."""
-        found = {path: files.article for path, files in self.composed.items()}
+        found = {path: article for path, (_, article) in self.composed.items()}
         for record in project.published[: project.settings.feed_size]:
             if record.article and record.rendered == record.key(project.sources):
                 found.setdefault(record.path, record.article)
@@ -272,7 +288,8 @@ def render_files(
         from .compose import finish, prepare
         from .inline import inline_css
 
-        draft = prepare(_environment(setup), setup.settings, stale[0].issue)
+        issue = _whole(setup.settings, stale[0])
+        draft = prepare(_environment(setup), setup.settings, issue)
         inlined = workers.submit(inline_css, draft.document)
         if "index" in plan.pages:
             pages |= _index(setup, lists["index"].records)
@@ -281,11 +298,12 @@ def render_files(
             pages |= _feeds(setup, lists["feeds"].records, articles)
         results: Iterator[IssueFiles] = iter([finish(draft, setup.settings, inlined.result())])
     else:
-        results = workers.map(_compose, [(setup, record.issue) for record in stale])
+        jobs = [(setup, r.issue if r.complete else setup.settings.root / r.path) for r in stale]
+        results = workers.map(_compose, jobs)
         if "index" in plan.pages:
             pages |= _index(setup, lists["index"].records)
     for done, files in enumerate(results, 1):
-        rendering.composed[files.issue.path] = files
+        rendering.composed[files.issue.path] = (files.names, files.article)
         yield from files.files.items()
         if progress:
             progress(done, len(stale))
@@ -305,11 +323,11 @@ class Report:
     rendered: tuple[Issue, ...] = ()  # the issues rendered again; the others were up to date
     removed: tuple[str, ...] = ()  # files of issues and pages that no longer are
 
-    def summary(self) -> state.Summary:
+    def summary(self) -> stamp.Summary:
         """The counts and warnings the command prints."""
         warnings = tuple(str(warning) for warning in self.warnings)
         counts = (len(self.issues), len(self.files), len(self.changed))
-        return state.Summary(*counts, warnings, self.removed)
+        return stamp.Summary(*counts, warnings, self.removed)
 
 
 def render(
@@ -359,7 +377,7 @@ def render(
         )
         # A repeated command repeats the issues' warnings, not what it said of the last render.
         kept = replace(report, warnings=project.warnings)
-        state.stamp(root, out_dir, [list(names), drafts], kept.summary(), now.files)
+        stamp.record(root, out_dir, [list(names), drafts], kept.summary(), now.files)
     return report
 
 
@@ -385,12 +403,12 @@ class CheckReport:
         return tuple(p for p in self.problems if p.severity == "warning")
 
 
-def _lint_email(job: tuple[Setup, Issue]) -> tuple[lint.EmailSize, list[Problem]]:
+def _lint_email(job: tuple[Setup, Issue | Path]) -> tuple[lint.EmailSize, list[Problem]]:
     """Compose one issue's files in memory and run the pre-flight lints on its email."""
     from . import lint
 
     files = _compose(job)
-    return lint.check_email(job[1], job[0].settings, files.html, files.text)
+    return lint.check_email(files.issue, job[0].settings, files.html, files.text)
 
 
 def _nothing() -> None:
@@ -410,7 +428,9 @@ def check(root: Path, emails: bool = True, out_dir: Path | None = None) -> Check
         problems = [*project.warnings]
         if emails:
             setup = Setup(settings, sources.layouts)
-            jobs = [(setup, issue) for issue in project.issues]
+            jobs: list[tuple[Setup, Issue | Path]] = [
+                (setup, r.issue if r.complete else settings.root / r.path) for r in project.records
+            ]
             for issue, (size, found) in zip(
                 project.issues, workers.map(_lint_email, jobs), strict=True
             ):

@@ -88,11 +88,11 @@ def render(root: Path, issues: tuple[str, ...], out: Path, drafts: bool, force: 
         newsletter render 6 issues/007-zhang-xin-china-russia-rapprochement.md
         newsletter render --force      # everything, from scratch
     """
-    from . import state
+    from . import stamp
 
     out_dir = out if out.is_absolute() else root / out
     # When no input or output changed since the same command last ran, its summary still holds.
-    summary = None if force else state.unchanged(root, out_dir, [list(issues), drafts])
+    summary = None if force else stamp.unchanged(root, out_dir, [list(issues), drafts])
     if summary is None:
         from . import build
 

@@ -16,8 +16,8 @@ Policy, one question per output:
   when one of its files is not on disk as recorded.
 - A file the state records as written by an earlier render that no issue or page of this render
   produces (a renamed, deleted or back-to-draft issue's) is removed; no other file is touched.
-- `stamp.json` answers a repeated command before the pipeline is imported: when every input and
-  output has the stat recorded after the same command ran, its summary stands.
+- `stamp.json` (stamp.py) answers a repeated command before the pipeline is imported: when every
+  input and output has the stat recorded after the same command ran, its summary stands.
 
 A state that cannot be read, or that another format wrote, is ignored with one line; one that
 an older version of the package or other settings wrote still names the files it wrote, and
@@ -32,51 +32,32 @@ import hashlib
 import json
 import logging
 import os
-import sys
 import time
 import typing
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
+from .stamp import (
+    FORMAT,
+    RACY_NS,
+    STATE_DIR,
+    Stat,
+    libraries,
+    package_modules,
+    stat_of,
+    state_path,
+    write_atomic,
+)
 
 if TYPE_CHECKING:
-    from .compose import IssueFiles
     from .config import Settings
     from .model import Issue
 
 log = logging.getLogger(__name__)
-
-STATE_DIR = ".newsletter"  # in the project folder, beside out/; in .gitignore
-FORMAT = 2
-# A file changed less than this long before the state was saved may change again within the same
-# clock tick without its size or time changing: such a file is hashed, never trusted on stat.
-RACY_NS = 2_000_000_000
-
-# The modules of the package whose code cannot change an output; every other one can.
-NOT_OUTPUT = frozenset({"__main__", "bench", "cli", "publish", "scaffold", "send", "serve"})
-# The libraries whose version can change an output (names as their distributions spell them).
-SHAPING_LIBRARIES = (
-    "cssselect",
-    "cssutils",
-    "feedgen",
-    "jinja2",
-    "lxml",
-    "markdown-it-py",
-    "markupsafe",
-    "mdit-py-plugins",
-    "pillow",
-    "premailer",
-    "pyyaml",
-    "wcwidth",
-)
-
-# Size, modification and inode change time in ns. The change time cannot be set back: a file
-# rewritten to the same size with its modification time restored still shows a new one.
-Stat = tuple[int, int, int]
 
 
 def digest(*parts: str | bytes) -> str:
@@ -89,57 +70,7 @@ def digest(*parts: str | bytes) -> str:
     return hasher.hexdigest()
 
 
-def stat_of(path: Path | str) -> Stat | None:
-    """The size, modification and change times of PATH, or None when it is missing."""
-    try:
-        result = os.stat(path)
-    except OSError:
-        return None
-    return result.st_size, result.st_mtime_ns, result.st_ctime_ns
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Replace PATH by DATA in one rename. Not flushed to disk: a state lost in a crash costs
-    one full render, never a wrong output (the outputs themselves are flushed first)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
-
-
 # --- what outputs depend on besides the issue files ---------------------------------------------
-
-
-def _package_modules() -> list[Path]:
-    """The package's modules that shape output, sorted."""
-    package = Path(__file__).parent
-    return sorted(p for p in package.glob("*.py") if p.stem not in NOT_OUTPUT)
-
-
-def _normalised(name: str) -> str:
-    return name.lower().replace("-", "_").replace(".", "_")
-
-
-@functools.cache
-def libraries() -> tuple[str, ...]:
-    """'name==version' of every library that shapes output, read from the installed metadata's
-    folder names (importlib.metadata takes 0.1 s for these; a listing of sys.path, 1 ms)."""
-    wanted = {_normalised(name): name for name in SHAPING_LIBRARIES}
-    found: dict[str, str] = {}
-    for entry in sys.path:
-        try:
-            names = os.listdir(entry or ".")
-        except OSError:
-            continue
-        for name in names:
-            stem, dot, kind = name.rpartition(".")
-            if not dot or kind not in ("dist-info", "egg-info"):
-                continue
-            project, _, version = stem.partition("-")
-            key = _normalised(project)
-            if key in wanted and key not in found:  # the first on sys.path is the one imported
-                found[key] = version.partition("-")[0]
-    return tuple(f"{wanted[key]}=={found.get(key, '')}" for key in sorted(wanted))
 
 
 @dataclass(frozen=True)
@@ -164,7 +95,7 @@ class Sources:
 def sources(settings: Settings) -> Sources:
     """Hash the package's output-shaping code, the libraries' versions, settings and layouts."""
     code = [__version__.encode(), *(name.encode() for name in libraries())]
-    for path in _package_modules():
+    for path in package_modules():
         code += [path.name.encode(), path.read_bytes()]
     layouts: list[bytes] = []
     if settings.layouts_dir.is_dir():
@@ -182,7 +113,12 @@ def sources(settings: Settings) -> Sources:
 
 @dataclass(frozen=True)
 class Record:
-    """One valid issue file: the issue read from it, and what the state knows of its outputs."""
+    """One valid issue file: the issue read from it, and what the state knows of its outputs.
+
+    The state keeps each issue without its body (the editor's note and the sections): what the
+    archive, the feeds and the checks across issues read of it. An issue read in this run is
+    `complete`; one from the state is not, and is read again before it is rendered.
+    """
 
     issue: Issue
     stat: Stat
@@ -192,6 +128,12 @@ class Record:
     rendered: str = ""  # the key its outputs on disk were rendered from; '' if none are
     outputs: tuple[str, ...] = ()
     article: str = ""  # its feed entry's body, kept while the feeds list it
+    complete: bool = True  # False for an issue from the state: its body is not kept
+
+    @property
+    def listed(self) -> str:
+        """The hash of what a list of issues shows of this one (not its body)."""
+        return digest(json.dumps(to_data(_hollow(self.issue)), ensure_ascii=False))
 
     @property
     def path(self) -> str:
@@ -231,15 +173,6 @@ class State:
     def forget(self) -> State:
         """The state without anything but the files written: nothing is trusted, all is redone."""
         return State(files=dict(self.files), slugs=dict(self.slugs))
-
-
-def state_path(root: Path, out_dir: Path, name: str = "state.json") -> Path:
-    """Where the state of rendering ROOT's project into OUT_DIR is kept."""
-    out = out_dir.resolve()
-    base = root.resolve()
-    shown = out.relative_to(base).as_posix() if out.is_relative_to(base) else ""
-    folder = shown.replace("/", "--") if shown else f"outside-{digest(str(out))[:12]}"
-    return root / STATE_DIR / folder / name
 
 
 # The Issue and its parts are frozen dataclasses of text, numbers, dates and tuples of those:
@@ -310,6 +243,7 @@ def load(root: Path, out_dir: Path, sources: Sources) -> State:
                 rendered=str(item["rendered"]),
                 outputs=tuple(str(name) for name in item["outputs"]),
                 article=str(item["article"]),
+                complete=False,
             )
             records[record.path] = record
         pages = {str(page): str(key) for page, key in raw["pages"].items()}
@@ -347,6 +281,11 @@ def remove_legacy(out_dir: Path) -> bool:
     return True
 
 
+def _hollow(issue: Issue) -> Issue:
+    """ISSUE without its body: what the state keeps of it."""
+    return replace(issue, note="", sections=())
+
+
 def save(root: Path, out_dir: Path, state: State) -> None:
     """Write the state of OUT_DIR, stamped with the time it was saved."""
     raw = {
@@ -354,7 +293,11 @@ def save(root: Path, out_dir: Path, state: State) -> None:
         "saved": time.time_ns(),
         "code": state.code,
         "records": [
-            {f.name: to_data(getattr(r, f.name)) for f in dataclasses.fields(r)}
+            {
+                f.name: to_data(_hollow(r.issue) if f.name == "issue" else getattr(r, f.name))
+                for f in dataclasses.fields(r)
+                if f.name != "complete"
+            }
             for _, r in sorted(state.records.items())
         ],
         "pages": dict(sorted(state.pages.items())),
@@ -378,8 +321,10 @@ class Listing:
     bodies: bool = False  # whether it carries the issues' content (a feed), kept in the state
 
     def key(self, sources: Sources) -> str:
-        """The hash of everything the page depends on."""
-        return digest(sources.site, self.extra, *(record.key(sources) for record in self.records))
+        """The hash of everything the page depends on: the issues whole if it carries their
+        content, else what it shows of them."""
+        keys = (r.key(sources) if self.bodies else r.listed for r in self.records)
+        return digest(sources.site, self.extra, *keys)
 
 
 @dataclass(frozen=True)
@@ -423,10 +368,11 @@ def settle(
     chosen: Iterable[Issue],
     pages: Mapping[str, Listing],
     work: Plan,
-    composed: Mapping[str, IssueFiles],
+    composed: Mapping[str, tuple[tuple[str, ...], str]],
     out_dir: Path,
 ) -> tuple[State, list[str]]:
-    """The state after a render that did WORK, and the files of the last one it leaves behind.
+    """The state after a render that did WORK (COMPOSED: the files and feed body of each issue
+    rendered, by its path), and the files of the last one it leaves behind.
 
     A draft's files stay only while it is asked for; every other issue keeps its files until
     it is rendered again; a page's files are the ones it has now.
@@ -436,10 +382,8 @@ def settle(
     kept: dict[str, Record] = {}
     for record in records:
         if record.path in composed:
-            done = composed[record.path]
-            record = replace(
-                record, rendered=record.key(sources), outputs=done.names, article=done.article
-            )
+            outputs, article = composed[record.path]
+            record = replace(record, rendered=record.key(sources), outputs=outputs, article=article)
         elif record.issue.is_draft and record.path not in asked:
             record = replace(record, rendered="", outputs=())
         if record.path not in in_feeds:
@@ -447,7 +391,7 @@ def settle(
         kept[record.path] = record
     names = {name for record in kept.values() for name in record.outputs}
     names.update(name for listing in pages.values() for name in listing.files)
-    written = {name for files in composed.values() for name in files.names}
+    written = {name for outputs, _ in composed.values() for name in outputs}
     written.update(name for page in work.pages for name in pages[page].files)
     files: dict[str, Stat] = {}
     for name in sorted(names):
@@ -458,97 +402,3 @@ def settle(
     slugs.update((r.issue.id, r.issue.slug) for r in kept.values() if not r.issue.is_draft)
     now = State(0, sources.code, kept, dict(work.keys), files, slugs)
     return now, sorted(set(last.files) - names)
-
-
-# --- the stamp: has anything changed since the same command ran? ----------------------------------
-
-
-class Summary(NamedTuple):
-    """What a render reports: issues covered, their files, files changed and removed, warnings."""
-
-    issues: int
-    files: int
-    changed: int
-    warnings: tuple[str, ...]
-    removed: tuple[str, ...] = ()
-
-
-def _stats(folder: Path, names: Iterable[str]) -> list[list[Any]]:
-    """[name, size, modification and change times in ns] of each FOLDER/NAME; -1s if missing."""
-    prefix = f"{folder}{os.sep}"
-    found = []
-    for name in names:
-        stat = stat_of(prefix + name)
-        found.append([name, *(stat or (-1, -1, -1))])
-    return found
-
-
-def _listing(folder: Path) -> list[str]:
-    """The files under FOLDER, relative to it, sorted."""
-    found = []
-    for parent, dirs, files in os.walk(folder):
-        dirs.sort()
-        relative = os.path.relpath(parent, folder)
-        found += [name if relative == "." else f"{relative}/{name}" for name in sorted(files)]
-    return found
-
-
-def _inputs(root: Path) -> list[list[Any]]:
-    """The stat of every file a render reads, and the libraries' versions, in a fixed order."""
-    folder = root / "issues"
-    issues = sorted(n for n in os.listdir(folder) if n.endswith(".md")) if folder.is_dir() else []
-    package = Path(__file__).parent
-    return [
-        list(libraries()),
-        *_stats(root, ["pyproject.toml"]),
-        *_stats(root / "layouts", _listing(root / "layouts")),
-        *_stats(folder, issues),
-        *_stats(package, [path.name for path in _package_modules()]),
-    ]
-
-
-def _request(root: Path, out_dir: Path, request: list[Any]) -> list[Any]:
-    """What makes two runs the same command: where, on what, with which options."""
-    # Names of issues may be paths relative to the current folder; a feed without entries is
-    # dated by SOURCE_DATE_EPOCH.
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
-    return [os.getcwd(), str(root), str(out_dir), epoch, *request]
-
-
-def unchanged(root: Path, out_dir: Path, request: list[Any]) -> Summary | None:
-    """The last render's summary if it was this REQUEST and no file changed since; else None."""
-    try:
-        stamp = json.loads(state_path(root, out_dir, "stamp.json").read_bytes())
-    except (OSError, ValueError):
-        return None
-    if not isinstance(stamp, dict) or stamp.get("format") != FORMAT:
-        return None
-    if stamp.get("request") != _request(root, out_dir, request):
-        return None
-    if stamp.get("inputs") != _inputs(root):
-        return None
-    outputs = stamp.get("outputs")
-    if not isinstance(outputs, list) or outputs != _stats(out_dir, [name for name, *_ in outputs]):
-        return None
-    issues, files, warnings = stamp["summary"]
-    return Summary(issues, files, 0, tuple(warnings))
-
-
-def stamp(
-    root: Path, out_dir: Path, request: list[Any], summary: Summary, outputs: Mapping[str, Stat]
-) -> None:
-    """Stamp a finished render; remove the stamp when an input is too fresh to be trusted."""
-    path = state_path(root, out_dir, "stamp.json")
-    inputs = _inputs(root)
-    now = time.time_ns()
-    if any(row[2] >= now - RACY_NS for row in inputs[1:]):
-        path.unlink(missing_ok=True)
-        return
-    raw = {
-        "format": FORMAT,
-        "request": _request(root, out_dir, request),
-        "summary": [summary.issues, summary.files, list(summary.warnings)],
-        "inputs": inputs,
-        "outputs": [[name, *stat] for name, stat in sorted(outputs.items())],
-    }
-    write_atomic(path, json.dumps(raw, ensure_ascii=False).encode())

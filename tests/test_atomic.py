@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from newsletter import email, output
-from newsletter.state import STATE_DIR
+from newsletter.stamp import STATE_DIR
 
 from .conftest import SAMPLE, copy_sample, run, snapshot
 

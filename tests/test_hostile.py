@@ -14,7 +14,7 @@ import lxml.etree
 import lxml.html
 import pytest
 
-from newsletter.state import STATE_DIR
+from newsletter.stamp import STATE_DIR
 
 from .conftest import ROOT, copy_sample, run
 from .test_feeds import check_json_text, check_text

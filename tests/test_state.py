@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import pickle
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from newsletter import build, state
+from newsletter import build, stamp, state
 
 from .conftest import ROOT, SAMPLE, copy_sample, run, snapshot
 
@@ -61,17 +62,17 @@ def published(project: Path) -> Path:
 def test_out_holds_the_publication_and_nothing_else(published: Path) -> None:
     assert listing(published / "out") == PUBLICATION
     # (the stamp only once the inputs are older than the racy window)
-    assert set(listing(published / state.STATE_DIR)) - {"out/stamp.json"} == {"out/state.json"}
+    assert set(listing(published / stamp.STATE_DIR)) - {"out/stamp.json"} == {"out/state.json"}
     assert list(published.rglob("*.pickle")) == []
-    raw = json.loads((published / state.STATE_DIR / "out" / "state.json").read_bytes())
-    assert raw["format"] == state.FORMAT
+    raw = json.loads((published / stamp.STATE_DIR / "out" / "state.json").read_bytes())
+    assert raw["format"] == stamp.FORMAT
     assert sorted(raw["files"]) == PUBLICATION[1:]
 
 
 def test_two_renders_from_scratch_are_byte_identical(published: Path) -> None:
     first = snapshot(published / "out")
     shutil.rmtree(published / "out")
-    shutil.rmtree(published / state.STATE_DIR)
+    shutil.rmtree(published / stamp.STATE_DIR)
     assert run(published, "render").exit_code == 0
     assert snapshot(published / "out") == {k: v for k, v in first.items() if k != ".gitkeep"}
 
@@ -94,7 +95,7 @@ def test_a_planted_pickle_never_runs(published: Path, tmp_path: Path) -> None:
     for name in ("issues.pickle", "recent.pickle"):
         (legacy / name).write_bytes(payload)
     (legacy / "manifest.json").write_text('{"format": 1}', encoding="utf-8")
-    current = published / state.STATE_DIR / "out"
+    current = published / stamp.STATE_DIR / "out"
     (current / "state.json").write_bytes(payload)  # where the state is now: read as JSON, or not
     (current / "recent.pickle").write_bytes(payload)
     edit(published / "issues" / f"{SAMPLE}.md", "## Summary\n", "## Summary\n\nAn edit.\n")
@@ -112,7 +113,7 @@ def test_a_planted_pickle_never_runs(published: Path, tmp_path: Path) -> None:
 
 
 def test_a_damaged_or_foreign_state_is_ignored_with_one_line(published: Path) -> None:
-    path = published / state.STATE_DIR / "out" / "state.json"
+    path = published / stamp.STATE_DIR / "out" / "state.json"
     expected = snapshot(published / "out")
     for damage, message in [
         ('{"format": 2, "code": 1}', "ignoring the damaged build state"),
@@ -128,7 +129,7 @@ def test_a_damaged_or_foreign_state_is_ignored_with_one_line(published: Path) ->
 
 def test_deleting_the_state_is_safe(published: Path) -> None:
     expected = snapshot(published / "out")
-    shutil.rmtree(published / state.STATE_DIR)
+    shutil.rmtree(published / stamp.STATE_DIR)
     result = run(published, "render")
     assert (result.exit_code, result.stderr) == (0, "")
     assert result.stdout == "Rendered 2 issues into out/: 12 files, 0 changed.\n"
@@ -270,15 +271,26 @@ def test_library_versions_and_output_modules_re_render_and_serve_does_not(tmp_pa
 
 
 def test_the_libraries_that_shape_output_are_all_found() -> None:
-    found = dict(item.split("==") for item in state.libraries())
-    assert sorted(found) == sorted(state.SHAPING_LIBRARIES)
+    found = dict(item.split("==") for item in stamp.libraries())
+    assert sorted(found) == sorted(stamp.SHAPING_LIBRARIES)
     assert all(found[name] for name in found if name != "pillow"), found
 
 
-def test_the_state_holds_every_issue_as_data(published: Path) -> None:
+def test_the_state_holds_every_issue_as_data_without_its_body(published: Path) -> None:
     settings = build.load_settings(published)
     kept = state.load(published, published / "out", state.sources(settings))
     _, issues, _ = build.validate(published)
+    hollow = [dataclasses.replace(issue, note="", sections=()) for issue in issues]
     assert sorted((r.issue for r in kept.records.values()), key=lambda i: i.number) == sorted(
-        issues, key=lambda i: i.number
+        hollow, key=lambda i: i.number
     )
+    assert not any(record.complete for record in kept.records.values())
+
+
+def test_an_issue_kept_hollow_is_read_again_before_it_is_rendered(published: Path) -> None:
+    expected = snapshot(published / "out")
+    edit(published / "layouts" / "card.html", "</", "<!-- restyled --></")
+    assert run(published, "render").exit_code == 0
+    edit(published / "layouts" / "card.html", "<!-- restyled --></", "</")
+    assert run(published, "render").exit_code == 0
+    assert snapshot(published / "out") == expected  # every section there, as rendered at first
