@@ -236,6 +236,7 @@ def test_line_breaks_in_title_and_subject_add_no_header(hostile: Path) -> None:
         "Reply-To",
         "Date",
         "Message-ID",
+        "List-Id",
         "List-Unsubscribe",
         "MIME-Version",
         "Content-Type",
