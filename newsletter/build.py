@@ -164,10 +164,9 @@ def verify(
         if issue is not None:
             parsed[issue.path] = issue
             entries.append(manifest.entry_of(issue, stat, content, checked, seen))
-    if found.unread:  # otherwise every file is as it was when the last render checked them all
-        from .issues import repeated
+    from .issues import across  # numbers and ids used twice; dates, stray files: warnings
 
-        problems += repeated(entries)
+    problems = across(settings, entries, problems)
     if any(p.severity == "error" for p in problems):
         raise InvalidInput(problems)
     entries.sort(key=lambda e: (datetime.fromisoformat(e.date), e.number), reverse=True)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -14,7 +15,15 @@ import yaml
 from markdown_it.token import Token
 
 from . import markdown
-from .config import SectionSpec, Settings, did_you_mean, normalise_title
+from .config import (
+    SETTINGS_FILE,
+    SectionSpec,
+    Settings,
+    closest,
+    did_you_mean,
+    normalise_title,
+    settings_line,
+)
 from .errors import InvalidInput, Problem
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -179,6 +188,11 @@ class _FileChecker:
     def __init__(self, path: str) -> None:
         self.path = path
         self.problems: list[Problem] = []
+        self.lines: list[str] = []  # the file's text, for hints that quote what was written
+
+    def line_text(self, line: int) -> str:
+        """The text of LINE (1-based), or '' before the file is read."""
+        return self.lines[line - 1] if 0 < line <= len(self.lines) else ""
 
     def error(self, line: int, message: str) -> None:
         self.problems.append(Problem(self.path, line, message))
@@ -286,10 +300,28 @@ def _text(
 ) -> str:
     """A single-line string value; line breaks inside it are folded to spaces."""
     field = fields.get(key)
-    if field is None or field.value is None:
+    if field is None:
         if required:
             check.error(where, f"missing required key '{prefix}{key}'")
         return ""
+    written = _VALUE.match(check.line_text(field.line))
+    comment = _comment_in_value(check.line_text(field.line)) if written else ""
+    if field.value is None:
+        if comment and written:  # 'title: #8 ...': all YAML sees is a comment
+            message = (
+                f"{prefix}{key}: no value: a '#' after a space starts a comment in YAML; put "
+                f"the value in quotes, as in {key}: {_quoted(written[1])}"
+            )
+            (check.error if required else check.warning)(field.line, message)
+        elif required:
+            check.error(field.line, f"{prefix}{key}: must not be empty")
+        return ""
+    if comment and written and key in PROSE and written[1][:1] not in "\"'[{|>":
+        check.warning(
+            field.line,
+            f"{prefix}{key}: YAML ends the value before ' {comment}' (a comment); if the "
+            f"'#' is part of it, put the value in quotes, as in {key}: {_quoted(written[1])}",
+        )
     if not isinstance(field.value, str | int | float) or isinstance(field.value, bool):
         check.error(field.line, f"{prefix}{key}: expected text, got {_shape(field.value)}")
         return ""
@@ -378,6 +410,88 @@ def _article(fields: dict[str, Field], check: _FileChecker) -> Article:
     )
 
 
+# --- YAML's errors, said in terms of what to do ---------------------------------------------------
+
+# A quoted string in a line of YAML, so that what is inside it is not taken for syntax.
+_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\']|\'\')*\'')
+# A '#' that starts a token starts a comment: after a space, or a flow list's '[', '{' or ','.
+_COMMENT = re.compile(r"(?<=[\s\[{,])#")
+_VALUE = re.compile(r"\s*(?:-\s+)?[^\s:][^:]*:\s*(.*?)\s*$")  # what follows a key
+PROSE = frozenset({"title", "subtitle", "subject", "preheader"})  # never meant to hold a comment
+_KEY_VALUE = re.compile(r"\s*(?:-\s+)?([^\s#:'\"\[{][^:]*?):\s+(\S.*?)\s*$")
+
+
+def _comment_in_value(line: str) -> str:
+    """The '#word' that YAML takes for the start of a comment after a value on LINE, or ''."""
+    if line.lstrip().startswith("#"):  # a comment line of its own: meant as one
+        return ""
+    unquoted = _QUOTED.sub(lambda m: " " * len(m.group()), line)
+    found = _COMMENT.search(unquoted)
+    return re.split(r"[\s,\]}]", line[found.start() :])[0] if found else ""
+
+
+def _quoted(value: str) -> str:
+    """VALUE as a YAML quoted string: double quotes, or single ones when it has double quotes."""
+    if '"' in value:
+        return "'" + value.replace("'", "''") + "'"
+    return '"' + value.replace("\\", "\\\\") + '"'
+
+
+def _yaml_error(exc: yaml.MarkedYAMLError, lines: list[str], first: int) -> tuple[int, str]:
+    """The line of a YAML syntax error (LINES start at line FIRST), and what to do about it.
+
+    PyYAML says what its parser met ('mapping values are not allowed here'); the usual causes
+    are an unquoted ': ' or ' #' in a value, a tab in the indentation, and an unclosed quote.
+    """
+    mark = exc.problem_mark or exc.context_mark
+    at = mark.line if mark else 0
+    start = exc.context_mark.line if exc.context and exc.context_mark else None
+    problem = exc.problem or str(exc)
+    message = f"front matter: YAML syntax error: {problem}"
+
+    def text(index: int | None) -> str:
+        return lines[index] if index is not None and 0 <= index < len(lines) else ""
+
+    if exc.context == "while scanning a quoted scalar" and start is not None and exc.context_mark:
+        quote = text(start)[exc.context_mark.column : exc.context_mark.column + 1] or '"'
+        return first + start, (
+            f"front matter: YAML syntax error: the quote {quote} that starts this value is "
+            f"never closed: end the value with {quote}"
+        )
+    if problem.startswith("found character '\\t'") and mark is not None:
+        if text(at)[: mark.column].strip():
+            return first + at, "front matter: YAML syntax error: a tab: YAML separates with spaces"
+        return (
+            first + at,
+            "front matter: YAML syntax error: a tab in the indentation: indent with spaces",
+        )
+    for index in (at, start):
+        word = _comment_in_value(text(index))
+        if word and index is not None:
+            return first + index, (
+                f"{message}: a '#' after a space starts a comment in YAML; put a value "
+                f"with '#' in quotes, as in {_quoted(word)}"
+            )
+    pair = _KEY_VALUE.match(text(at))
+    if problem == "mapping values are not allowed here":
+        example = f", as in {pair[1]}: {_quoted(pair[2])}" if pair else ""
+        return first + at, f"{message}: put a value with ': ' in quotes{example}"
+    if problem.startswith("expected <block end>") and pair and pair[2][0] in "\"'":
+        return first + at, (
+            f"{message}: a value that starts with a quote ends with it; to quote part of "
+            f"it, put the whole value in quotes, as in {pair[1]}: {_quoted(pair[2])}"
+        )
+    if start is not None and start != at:
+        message += f" ({exc.context} that starts at line {first + start})"
+        if exc.context in ("while parsing a flow sequence", "while parsing a flow mapping"):
+            opener = "[" if "sequence" in exc.context else "{"
+            message += (
+                f": a value that starts with '{opener}' is a "
+                f"{'list' if opener == '[' else 'mapping'} in YAML; put text in quotes"
+            )
+    return first + at, message
+
+
 # --- the body ---------------------------------------------------------------------------------
 
 
@@ -458,8 +572,32 @@ def _sections(
             section = _key_points(section, tokens, lines, (start, end), offset, check)
         sections.append(section)
 
-    _check_template(sections, specs, offset + len(lines) - 1, check)
+    _check_template(
+        sections, specs, offset + len(lines) - 1, check, _level_one(tokens, offset, specs, check)
+    )
     return note, tuple(sections)
+
+
+def _level_one(
+    tokens: list[Token], offset: int, specs: tuple[SectionSpec, ...], check: _FileChecker
+) -> set[str]:
+    """A level-1 heading ('# Summary') is the issue's title's level: say to use '## '. Returns
+    the template's sections written so, whose 'missing section' message would point nowhere."""
+    keys = {spec.key for spec in specs}
+    found: set[str] = set()
+    for index, token in enumerate(tokens):
+        if token.type != "heading_open" or token.tag != "h1" or token.level or not token.map:
+            continue
+        title = tokens[index + 1].content.strip()
+        key = normalise_title(markdown.plain(title))
+        written = f"'# {title}'" if token.markup == "#" else f"'{title}' underlined with '='"
+        message = f"{written} is a level-1 heading: a section starts with '## ', as in '## {title}'"
+        if key in keys:
+            found.add(key)
+            check.error(offset + token.map[0], message)
+        else:
+            check.warning(offset + token.map[0], message)
+    return found
 
 
 def _key_points(
@@ -504,7 +642,11 @@ def _key_points(
 
 
 def _check_template(
-    sections: list[Section], specs: tuple[SectionSpec, ...], last_line: int, check: _FileChecker
+    sections: list[Section],
+    specs: tuple[SectionSpec, ...],
+    last_line: int,
+    check: _FileChecker,
+    misheaded: set[str],  # sections written as '# Title': reported already
 ) -> None:
     """Missing, empty, repeated or out-of-order sections are errors; unknown ones warnings."""
     order = {spec.key: index for index, spec in enumerate(specs)}
@@ -513,10 +655,7 @@ def _check_template(
     latest: Section | None = None
     for section in sections:
         if section.key not in order:
-            hint = (
-                did_you_mean(section.title, titles) or f" (the template has: {', '.join(titles)})"
-            )
-            check.warning(section.line, f"unknown section '{section.title}'{hint}")
+            check.warning(section.line, _unknown_section(section.title, titles))
             continue
         if section.key in first_seen:
             check.error(
@@ -537,9 +676,20 @@ def _check_template(
         else:
             latest = section
     for index, spec in enumerate(specs):
-        if spec.required and spec.key not in first_seen:
+        if spec.required and spec.key not in first_seen and spec.key not in misheaded:
             after = [first_seen[s.key].line for s in specs[index + 1 :] if s.key in first_seen]
-            check.error(min(after, default=last_line), f"missing required section '{spec.title}'")
+            check.error(min(after, default=last_line), _missing_section(spec.title))
+
+
+def _unknown_section(title: str, titles: list[str]) -> str:
+    """The warning for a section the template does not have."""
+    hint = did_you_mean(title, titles) or f" (the template has: {', '.join(titles)})"
+    return f"unknown section '{title}'{hint}"
+
+
+def _missing_section(title: str) -> str:
+    """The error for a required section that an issue lacks."""
+    return f"missing required section '{title}'"
 
 
 # --- one file, then all of them ------------------------------------------------------------------
@@ -567,6 +717,7 @@ def read_issue(path: Path, settings: Settings) -> tuple[Issue | None, list[Probl
         check.error(line, f"not valid UTF-8 (byte 0x{data[exc.start]:02x}): save the file as UTF-8")
         return None, check.problems
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    check.lines = text.split("\n")
     if not text.strip():
         check.error(1, "the file is empty: an issue starts with front matter between '---' lines")
         return None, check.problems
@@ -589,11 +740,7 @@ def read_issue(path: Path, settings: Settings) -> tuple[Issue | None, list[Probl
         node = _Loader(front).get_single_node()
         raw = _fields(node, front_line, check, set()) if node is not None else {}
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = front_line + (mark.line if mark else 0)
-        message = f"front matter: YAML syntax error: {exc.problem or exc}"
-        if exc.context and exc.context_mark and exc.context_mark.line != (mark and mark.line):
-            message += f" ({exc.context} that starts at line {front_line + exc.context_mark.line})"
+        line, message = _yaml_error(exc, front.split("\n"), front_line)
         check.error(line, message)
         return None, check.problems
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow, such as U+0085
@@ -616,6 +763,14 @@ def read_issue(path: Path, settings: Settings) -> tuple[Issue | None, list[Probl
         check.error(where, "missing required key 'number'")
     elif not isinstance(number, int) or isinstance(number, bool) or number < 1:
         check.error(number_field.line, f"number: expected a positive integer, got {number!r}")
+    else:
+        named = re.match(r"(\d+)-", path.name)
+        if named and int(named[1]) != number:
+            check.warning(
+                number_field.line,
+                f"number: {number}, but the file name starts with {named[1]}: fix the number, "
+                f"or rename the file to '{number:0{len(named[1])}d}-{path.stem[named.end() :]}.md'",
+            )
 
     day: datetime | None = None
     if "date" not in fields:
@@ -702,6 +857,31 @@ class Identified(Protocol):
     def id_line(self) -> int: ...
 
 
+class Dated(Identified, Protocol):
+    """What the checks of dates across issues need: an Issue, or the manifest's record of one."""
+
+    @property
+    def date(self) -> datetime | str: ...  # a datetime, or its ISO text
+
+
+def across(
+    settings: Settings, issues: Sequence[Dated], problems: Iterable[Problem]
+) -> list[Problem]:
+    """Every problem of the project: each file's PROBLEMS and what shows only across ISSUES.
+
+    A number or an id used twice is an error; dates out of order with the numbers, a date used
+    twice or more than a year after the newest other issue, and a file in issues/ that looks like
+    an issue but is not read (not '*.md') are warnings. A section title that the template
+    spells one way and every issue another is one problem, at its line in pyproject.toml.
+    """
+    found = _template_misspelt(settings, issues, list(problems))
+    found += repeated(issues)
+    failed = {p.path for p in found if p.severity == "error"}  # their dates would mislead
+    found += _dates(settings, [issue for issue in issues if issue.path not in failed])
+    found += _strays(settings)
+    return found
+
+
 def repeated(issues: Iterable[Identified]) -> list[Problem]:
     """A number or a feed id names one issue: the second file (by name) to reuse one is an error."""
     problems: list[Problem] = []
@@ -726,13 +906,169 @@ def repeated(issues: Iterable[Identified]) -> list[Problem]:
     return problems
 
 
-def load_issues(settings: Settings) -> tuple[list[Issue], list[Problem]]:
-    """Read every issue, newest first; raise InvalidInput listing every error of every file."""
-    paths = sorted(settings.issues_dir.glob("*.md"))
-    if not paths:
-        raise InvalidInput(
-            [Problem("issues", 1, f"no issues: add a Markdown file to {settings.issues_dir}")]
+DAY_SLACK = timedelta(days=366)  # 'a year after the newest other issue', leap years too
+LOOKS_LIKE_AN_ISSUE = (".markdown", ".mdown", ".mkd", ".mkdn", ".md")  # any case
+READ_AS_ISSUES = "*.md"
+
+
+def _day(value: datetime | str) -> date:
+    """The calendar date of an issue's date (a datetime, or the manifest's ISO text of one)."""
+    return (value if isinstance(value, datetime) else datetime.fromisoformat(value)).date()
+
+
+def _key_line(settings: Settings, shown: str, key: str) -> int:
+    """The line of front matter KEY in the issue file SHOWN, for a warning about its value."""
+    try:
+        text = (settings.root / shown).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):  # changed since it was read: the next run tells
+        return 1
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    end = front_matter_end(lines) or len(lines)
+    pattern = re.compile(rf"{re.escape(key)}\s*:")
+    return next((i + 1 for i in range(1, end) if pattern.match(lines[i])), 1)
+
+
+def _dates(settings: Settings, issues: Sequence[Dated]) -> list[Problem]:
+    """Warnings for dates that are likely typos: out of order with the numbers, repeated, or
+    more than a year after every other issue."""
+    problems: list[Problem] = []
+    ordered = sorted(issues, key=lambda i: (i.number, i.path))
+    days = [_day(issue.date) for issue in ordered]
+
+    def warn(issue: Dated, message: str) -> None:
+        line = _key_line(settings, issue.path, "date")
+        problems.append(Problem(issue.path, line, message, "warning"))
+
+    ahead: set[int] = set()
+    for index, (issue, day) in enumerate(zip(ordered, days, strict=True)):
+        others = days[:index] + days[index + 1 :]
+        if others and day > max(others) + DAY_SLACK:
+            ahead.add(index)
+            warn(
+                issue,
+                f"date: {day.isoformat()} is more than a year after the newest other issue "
+                f"({max(others).isoformat()}): is the year right?",
+            )
+    first_of_day: dict[date, Dated] = {}
+    for index, (issue, day) in enumerate(zip(ordered, days, strict=True)):
+        if day in first_of_day:
+            other = first_of_day[day]
+            warn(
+                issue,
+                f"date: {day.isoformat()} is also the date of issue {other.number} "
+                f"({other.path}): is one of them wrong?",
+            )
+            continue
+        first_of_day[day] = issue
+        previous = index - 1
+        if previous >= 0 and previous not in ahead and day < days[previous]:
+            before = ordered[previous]
+            warn(
+                issue,
+                f"date: {day.isoformat()} is before the date of issue {before.number} "
+                f"({days[previous].isoformat()}), yet the number {issue.number} comes after "
+                "it: is the date or the number wrong?",
+            )
+    return problems
+
+
+def _strays(settings: Settings) -> list[Problem]:
+    """A warning for each file in issues/ that looks like an issue but is not read as one."""
+    folder = settings.issues_dir
+    inside = folder.is_relative_to(settings.root)
+    shown = folder.relative_to(settings.root).as_posix() if inside else str(folder)
+    problems: list[Problem] = []
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError:
+        return problems
+    for path in entries:
+        name = path.name
+        if name.startswith(".") or name.endswith("~") or path.match(READ_AS_ISSUES):
+            continue
+        suffix = path.suffix.lower()
+        if suffix == ".txt":
+            try:
+                with path.open("rb") as handle:
+                    start = handle.read(8).removeprefix(b"\xef\xbb\xbf")
+            except OSError:
+                continue
+            if not start.startswith(b"---"):  # notes, not an issue: no front matter
+                continue
+        elif suffix not in LOOKS_LIKE_AN_ISSUE:
+            continue
+        if not path.is_file():
+            continue
+        stem = name[: -len(path.suffix)]
+        target = stem if stem.endswith(".md") else f"{stem}.md"
+        problems.append(
+            Problem(
+                f"{shown}/{name}",
+                1,
+                f"not read: only files named '*.md' are issues; rename it to '{target}'",
+                "warning",
+            )
         )
+    return problems
+
+
+_UNKNOWN_SECTION = re.compile(r"unknown section '(.*)' \(did you mean ")
+
+
+def _template_misspelt(
+    settings: Settings, issues: Sequence[Dated], problems: list[Problem]
+) -> list[Problem]:
+    """PROBLEMS, but when every issue has a section that the template in pyproject.toml spells
+    otherwise ('Why It Matters' against 'Why It Maters'), the one mistake, at its line there,
+    instead of a warning (and an error, when required) in every issue."""
+    titles = [spec.title for spec in settings.sections]
+    files = {issue.path for issue in issues} | {p.path for p in problems if p.path != SETTINGS_FILE}
+    if len(files) < 2:  # one issue spelling a section otherwise may well be the issue's typo
+        return problems
+    taken: dict[str, dict[str, Problem]] = {}  # template title -> file -> its warning
+    for problem in problems:
+        match = _UNKNOWN_SECTION.match(problem.message) if problem.severity == "warning" else None
+        if match is None:
+            continue
+        heading = match[1]
+        title = closest(heading, titles)
+        if title is not None and problem.message == _unknown_section(heading, titles):
+            taken.setdefault(title, {}).setdefault(problem.path, problem)
+    for spec in settings.sections:
+        warnings = taken.get(spec.title, {})
+        line = settings_line(settings.root, "sections", spec.title)
+        if set(warnings) != files or line is None:
+            continue
+        missing = [
+            p for p in problems if p.message == _missing_section(spec.title) and p.path in files
+        ]
+        if spec.required and {p.path for p in missing} != files:
+            continue  # some issue has the section as the template spells it
+        written = Counter(
+            match[1] for p in warnings.values() if (match := _UNKNOWN_SECTION.match(p.message))
+        )
+        heading = written.most_common(1)[0][0]
+        dropped = set(warnings.values()) | set(missing)
+        problems = [p for p in problems if p not in dropped]
+        problems.append(
+            Problem(
+                SETTINGS_FILE,
+                line,
+                f"sections: every issue has a section '{heading}', none {spec.title!r}: "
+                f"did you mean '{heading}'?",
+                "error" if spec.required else "warning",
+            )
+        )
+    return problems
+
+
+def read_all(settings: Settings) -> tuple[list[Issue], list[Problem]]:
+    """Read every issue: the valid ones, newest first, and every problem of every file (those
+    across issues too). An issue with an error, its own or one across issues, is left out."""
+    paths = sorted(settings.issues_dir.glob(READ_AS_ISSUES))
+    if not paths:
+        message = f"no issues: add a Markdown file to {settings.issues_dir}"
+        return [], [Problem("issues", 1, message), *_strays(settings)]
     issues: list[Issue] = []
     problems: list[Problem] = []
     for path in paths:
@@ -740,8 +1076,16 @@ def load_issues(settings: Settings) -> tuple[list[Issue], list[Problem]]:
         problems.extend(found)
         if issue is not None:
             issues.append(issue)
-    problems.extend(repeated(issues))
+    problems = across(settings, issues, problems)
+    failed = {p.path for p in problems if p.severity == "error"}
+    issues = [issue for issue in issues if issue.path not in failed]
+    issues.sort(key=lambda i: (i.date, i.number), reverse=True)
+    return issues, problems
+
+
+def load_issues(settings: Settings) -> tuple[list[Issue], list[Problem]]:
+    """Read every issue, newest first; raise InvalidInput listing every error of every file."""
+    issues, problems = read_all(settings)
     if any(p.severity == "error" for p in problems):
         raise InvalidInput(problems)
-    issues.sort(key=lambda i: (i.date, i.number), reverse=True)
     return issues, problems
