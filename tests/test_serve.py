@@ -274,7 +274,7 @@ def test_a_broken_issue_leaves_every_other_in_the_preview(server: Server, projec
     edit(project / DRAFT, BROKEN_TITLE, "title: Next week")
     assert server.printed("changed:") == f"{DRAFT} changed: 3 issues OK\n"
     status, index = server.get("/")
-    assert "<tr><td>8</td>" in index and "<pre class=\"problems" not in index
+    assert "<tr><td>8</td>" in index and '<pre class="problems' not in index
     assert server.get("/008-next-week/")[0] == 200
     assert server.stop()[0] == 0
 
