@@ -164,7 +164,7 @@ def verify(
         if issue is not None:
             parsed[issue.path] = issue
             entries.append(manifest.entry_of(issue, stat, content, checked, seen))
-    from .issues import across  # numbers and ids used twice; dates, stray files: warnings
+    from .across import across  # numbers and ids used twice; dates, stray files: warnings
 
     problems = across(settings, entries, problems)
     if any(p.severity == "error" for p in problems):

@@ -3,27 +3,20 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
 from markdown_it.token import Token
 
 from . import markdown
-from .config import (
-    SETTINGS_FILE,
-    SectionSpec,
-    Settings,
-    closest,
-    did_you_mean,
-    normalise_title,
-    settings_line,
-)
+from .across import READ_AS_ISSUES, across, missing_section, strays, unknown_section
+from .across import repeated as repeated  # where build.verify found it before across.py
+from .config import SectionSpec, Settings, did_you_mean, normalise_title
 from .errors import InvalidInput, Problem
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -655,7 +648,7 @@ def _check_template(
     latest: Section | None = None
     for section in sections:
         if section.key not in order:
-            check.warning(section.line, _unknown_section(section.title, titles))
+            check.warning(section.line, unknown_section(section.title, titles))
             continue
         if section.key in first_seen:
             check.error(
@@ -678,18 +671,7 @@ def _check_template(
     for index, spec in enumerate(specs):
         if spec.required and spec.key not in first_seen and spec.key not in misheaded:
             after = [first_seen[s.key].line for s in specs[index + 1 :] if s.key in first_seen]
-            check.error(min(after, default=last_line), _missing_section(spec.title))
-
-
-def _unknown_section(title: str, titles: list[str]) -> str:
-    """The warning for a section the template does not have."""
-    hint = did_you_mean(title, titles) or f" (the template has: {', '.join(titles)})"
-    return f"unknown section '{title}'{hint}"
-
-
-def _missing_section(title: str) -> str:
-    """The error for a required section that an issue lacks."""
-    return f"missing required section '{title}'"
+            check.error(min(after, default=last_line), missing_section(spec.title))
 
 
 # --- one file, then all of them ------------------------------------------------------------------
@@ -844,231 +826,13 @@ def read_issue(path: Path, settings: Settings) -> tuple[Issue | None, list[Probl
     return issue, check.problems
 
 
-class Identified(Protocol):
-    """What the checks across issues need of one (an Issue, or the manifest's record of one)."""
-
-    @property
-    def path(self) -> str: ...
-    @property
-    def number(self) -> int: ...
-    @property
-    def id(self) -> str: ...
-    @property
-    def id_line(self) -> int: ...
-
-
-class Dated(Identified, Protocol):
-    """What the checks of dates across issues need: an Issue, or the manifest's record of one."""
-
-    @property
-    def date(self) -> datetime | str: ...  # a datetime, or its ISO text
-
-
-def across(
-    settings: Settings, issues: Sequence[Dated], problems: Iterable[Problem]
-) -> list[Problem]:
-    """Every problem of the project: each file's PROBLEMS and what shows only across ISSUES.
-
-    A number or an id used twice is an error; dates out of order with the numbers, a date used
-    twice or more than a year after the newest other issue, and a file in issues/ that looks like
-    an issue but is not read (not '*.md') are warnings. A section title that the template
-    spells one way and every issue another is one problem, at its line in pyproject.toml.
-    """
-    found = _template_misspelt(settings, issues, list(problems))
-    found += repeated(issues)
-    failed = {p.path for p in found if p.severity == "error"}  # their dates would mislead
-    found += _dates(settings, [issue for issue in issues if issue.path not in failed])
-    found += _strays(settings)
-    return found
-
-
-def repeated(issues: Iterable[Identified]) -> list[Problem]:
-    """A number or a feed id names one issue: the second file (by name) to reuse one is an error."""
-    problems: list[Problem] = []
-    by_number: dict[int, Identified] = {}
-    by_id: dict[str, Identified] = {}
-    for issue in sorted(issues, key=lambda i: i.path):
-        if issue.number in by_number:
-            problems.append(
-                Problem(
-                    issue.path,
-                    2,
-                    f"number: {issue.number} is already used by {by_number[issue.number].path}",
-                )
-            )
-            continue
-        by_number[issue.number] = issue
-        if issue.id in by_id:  # feed readers would take the two issues for one
-            message = f"id: {issue.id!r} is already used by {by_id[issue.id].path}"
-            problems.append(Problem(issue.path, issue.id_line, message))
-        else:
-            by_id[issue.id] = issue
-    return problems
-
-
-DAY_SLACK = timedelta(days=366)  # 'a year after the newest other issue', leap years too
-LOOKS_LIKE_AN_ISSUE = (".markdown", ".mdown", ".mkd", ".mkdn", ".md")  # any case
-READ_AS_ISSUES = "*.md"
-
-
-def _day(value: datetime | str) -> date:
-    """The calendar date of an issue's date (a datetime, or the manifest's ISO text of one)."""
-    return (value if isinstance(value, datetime) else datetime.fromisoformat(value)).date()
-
-
-def _key_line(settings: Settings, shown: str, key: str) -> int:
-    """The line of front matter KEY in the issue file SHOWN, for a warning about its value."""
-    try:
-        text = (settings.root / shown).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError):  # changed since it was read: the next run tells
-        return 1
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    end = front_matter_end(lines) or len(lines)
-    pattern = re.compile(rf"{re.escape(key)}\s*:")
-    return next((i + 1 for i in range(1, end) if pattern.match(lines[i])), 1)
-
-
-def _dates(settings: Settings, issues: Sequence[Dated]) -> list[Problem]:
-    """Warnings for dates that are likely typos: out of order with the numbers, repeated, or
-    more than a year after every other issue."""
-    problems: list[Problem] = []
-    ordered = sorted(issues, key=lambda i: (i.number, i.path))
-    days = [_day(issue.date) for issue in ordered]
-
-    def warn(issue: Dated, message: str) -> None:
-        line = _key_line(settings, issue.path, "date")
-        problems.append(Problem(issue.path, line, message, "warning"))
-
-    ahead: set[int] = set()
-    for index, (issue, day) in enumerate(zip(ordered, days, strict=True)):
-        others = days[:index] + days[index + 1 :]
-        if others and day > max(others) + DAY_SLACK:
-            ahead.add(index)
-            warn(
-                issue,
-                f"date: {day.isoformat()} is more than a year after the newest other issue "
-                f"({max(others).isoformat()}): is the year right?",
-            )
-    first_of_day: dict[date, Dated] = {}
-    for index, (issue, day) in enumerate(zip(ordered, days, strict=True)):
-        if day in first_of_day:
-            other = first_of_day[day]
-            warn(
-                issue,
-                f"date: {day.isoformat()} is also the date of issue {other.number} "
-                f"({other.path}): is one of them wrong?",
-            )
-            continue
-        first_of_day[day] = issue
-        previous = index - 1
-        if previous >= 0 and previous not in ahead and day < days[previous]:
-            before = ordered[previous]
-            warn(
-                issue,
-                f"date: {day.isoformat()} is before the date of issue {before.number} "
-                f"({days[previous].isoformat()}), yet the number {issue.number} comes after "
-                "it: is the date or the number wrong?",
-            )
-    return problems
-
-
-def _strays(settings: Settings) -> list[Problem]:
-    """A warning for each file in issues/ that looks like an issue but is not read as one."""
-    folder = settings.issues_dir
-    inside = folder.is_relative_to(settings.root)
-    shown = folder.relative_to(settings.root).as_posix() if inside else str(folder)
-    problems: list[Problem] = []
-    try:
-        entries = sorted(folder.iterdir())
-    except OSError:
-        return problems
-    for path in entries:
-        name = path.name
-        if name.startswith(".") or name.endswith("~") or path.match(READ_AS_ISSUES):
-            continue
-        suffix = path.suffix.lower()
-        if suffix == ".txt":
-            try:
-                with path.open("rb") as handle:
-                    start = handle.read(8).removeprefix(b"\xef\xbb\xbf")
-            except OSError:
-                continue
-            if not start.startswith(b"---"):  # notes, not an issue: no front matter
-                continue
-        elif suffix not in LOOKS_LIKE_AN_ISSUE:
-            continue
-        if not path.is_file():
-            continue
-        stem = name[: -len(path.suffix)]
-        target = stem if stem.endswith(".md") else f"{stem}.md"
-        problems.append(
-            Problem(
-                f"{shown}/{name}",
-                1,
-                f"not read: only files named '*.md' are issues; rename it to '{target}'",
-                "warning",
-            )
-        )
-    return problems
-
-
-_UNKNOWN_SECTION = re.compile(r"unknown section '(.*)' \(did you mean ")
-
-
-def _template_misspelt(
-    settings: Settings, issues: Sequence[Dated], problems: list[Problem]
-) -> list[Problem]:
-    """PROBLEMS, but when every issue has a section that the template in pyproject.toml spells
-    otherwise ('Why It Matters' against 'Why It Maters'), the one mistake, at its line there,
-    instead of a warning (and an error, when required) in every issue."""
-    titles = [spec.title for spec in settings.sections]
-    files = {issue.path for issue in issues} | {p.path for p in problems if p.path != SETTINGS_FILE}
-    if len(files) < 2:  # one issue spelling a section otherwise may well be the issue's typo
-        return problems
-    taken: dict[str, dict[str, Problem]] = {}  # template title -> file -> its warning
-    for problem in problems:
-        match = _UNKNOWN_SECTION.match(problem.message) if problem.severity == "warning" else None
-        if match is None:
-            continue
-        heading = match[1]
-        title = closest(heading, titles)
-        if title is not None and problem.message == _unknown_section(heading, titles):
-            taken.setdefault(title, {}).setdefault(problem.path, problem)
-    for spec in settings.sections:
-        warnings = taken.get(spec.title, {})
-        line = settings_line(settings.root, "sections", spec.title)
-        if set(warnings) != files or line is None:
-            continue
-        missing = [
-            p for p in problems if p.message == _missing_section(spec.title) and p.path in files
-        ]
-        if spec.required and {p.path for p in missing} != files:
-            continue  # some issue has the section as the template spells it
-        written = Counter(
-            match[1] for p in warnings.values() if (match := _UNKNOWN_SECTION.match(p.message))
-        )
-        heading = written.most_common(1)[0][0]
-        dropped = set(warnings.values()) | set(missing)
-        problems = [p for p in problems if p not in dropped]
-        problems.append(
-            Problem(
-                SETTINGS_FILE,
-                line,
-                f"sections: every issue has a section '{heading}', none {spec.title!r}: "
-                f"did you mean '{heading}'?",
-                "error" if spec.required else "warning",
-            )
-        )
-    return problems
-
-
 def read_all(settings: Settings) -> tuple[list[Issue], list[Problem]]:
     """Read every issue: the valid ones, newest first, and every problem of every file (those
     across issues too). An issue with an error, its own or one across issues, is left out."""
     paths = sorted(settings.issues_dir.glob(READ_AS_ISSUES))
     if not paths:
         message = f"no issues: add a Markdown file to {settings.issues_dir}"
-        return [], [Problem("issues", 1, message), *_strays(settings)]
+        return [], [Problem("issues", 1, message), *strays(settings)]
     issues: list[Issue] = []
     problems: list[Problem] = []
     for path in paths:
