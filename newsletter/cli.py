@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 import click
 
 from . import __version__
-from .errors import UsageLine
+from .errors import NoProject, UsageLine
 
 # The pipeline (`build`) is imported by the commands that run it: `--help` and `--version` then
 # cost no more than click, and `check --validate-only` never loads premailer or feedgen.
@@ -38,8 +38,15 @@ def pass_root(command: Callable[Concatenate[Path, P], R]) -> Callable[P, R]:
         from .config import find_project
 
         named: Path | None = click.get_current_context().obj
-        root = find_project(named, named=True) if named else find_project(Path.cwd().resolve())
-        return command(root, *args, **kwargs)
+        if named is not None:
+            return command(find_project(named, named=True), *args, **kwargs)
+        try:
+            here = Path.cwd().resolve()
+        except OSError:  # the folder was removed from under the shell
+            raise NoProject(
+                "the current folder no longer exists: name the project with -C DIR"
+            ) from None
+        return command(find_project(here), *args, **kwargs)
 
     return with_root
 

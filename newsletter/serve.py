@@ -82,6 +82,7 @@ body { margin: 0; background: #f4f4f5; color: #1f2226; }
 a { color: #b3261e; }
 main { max-width: 60rem; margin: 0 auto; padding: 1.5rem; }
 h1 { font-size: 1.4rem; margin: 0 0 .25rem; }
+h2 { font-size: 1.05rem; margin: 1.25rem 0 .5rem; }
 table { border-collapse: collapse; width: 100%; background: #fff; }
 th, td { text-align: left; padding: .5rem .75rem; border-bottom: 1px solid #e4e4e7;
   vertical-align: top; }
@@ -326,7 +327,7 @@ class Preview:
         issue = snapshot.issue(slug)
         errors = snapshot.broken(slug) if issue is None else ()
         if errors:  # its own pages show its errors, and reload into the issue once it is fixed
-            body = _problems_html(errors, f"{errors[0].path} cannot be previewed")
+            body = _problems_html(errors, f"{errors[0].path} cannot be previewed", back=True)
             return self._page(snapshot, "Errors", body, HTTPStatus.INTERNAL_SERVER_ERROR)
         if issue is None:
             body = Markup(
@@ -414,12 +415,16 @@ def _with_reload(document: str, token: str) -> str:
     return document + script if at < 0 else document[:at] + script + document[at:]
 
 
-def _problems_html(problems: tuple[Problem, ...] | list[Problem], heading: str) -> Markup:
+def _problems_html(
+    problems: tuple[Problem, ...] | list[Problem], heading: str, back: bool = False
+) -> Markup:
     lines = "\n".join(str(problem) for problem in problems)
+    # In the frame around an issue too: the way back leaves it (target=_top).
+    link = Markup(' <a href="/" target="_top">All issues</a>') if back else ""
     return Markup(
         '<main><h1>{}</h1><pre class="problems">{}</pre>'
-        "<p>Fix the file and save it: this page reloads by itself.</p></main>"
-    ).format(heading, lines)
+        "<p>Fix the file and save it: this page reloads by itself.{}</p></main>"
+    ).format(heading, lines, link)
 
 
 def _draft_mark(issue: Issue) -> Markup:

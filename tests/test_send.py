@@ -19,7 +19,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from .conftest import SAMPLE, run
+from .conftest import SAMPLE, checked, run
 
 USER, PASSWORD = "editor", "correct horse"
 EDITOR = "editor@example.org"
@@ -384,10 +384,12 @@ def test_password_comes_from_the_environment_only(
         handle.write('password = "hunter2"\n')
     line = settings.read_text(encoding="utf-8").count("\n")
     result = run(project, "check")
-    assert (result.exit_code, result.stderr) == (
+    assert (result.exit_code, result.stdout) == (
         1,
-        f"pyproject.toml:{line}: smtp.password: the password is never read from a file: "
-        "set NEWSLETTER_SMTP_PASSWORD instead\n",
+        checked(
+            f"pyproject.toml:{line}: smtp.password: the password is never read from a file: "
+            "set NEWSLETTER_SMTP_PASSWORD instead"
+        ),
     )
 
 
@@ -400,7 +402,7 @@ def test_smtp_settings_are_checked_with_their_lines(project: Path) -> None:
         )
     result = run(project, "check")
     assert result.exit_code == 1
-    assert result.stderr == (
+    assert result.stdout == checked(
         f"pyproject.toml:{start}: missing required setting 'smtp.host'\n"
         f"pyproject.toml:{start + 1}: unknown setting 'smtp.hots' (did you mean 'smtp.host'?)\n"
         f"pyproject.toml:{start + 2}: smtp.port: expected a port number (1-65535), got 70000\n"
@@ -437,8 +439,10 @@ def test_an_empty_host_is_reported(project: Path) -> None:
     with settings.open("a", encoding="utf-8") as handle:
         handle.write('\n[tool.newsletter.smtp]\nhost = ""\n')
     result = run(project, "check", "--validate-only")
-    assert (result.exit_code, result.stderr) == (
+    assert (result.exit_code, result.stdout) == (
         1,
-        f"pyproject.toml:{line}: smtp.host: expected a host name such as 'smtp.example.org', "
-        "got ''\n",
+        checked(
+            f"pyproject.toml:{line}: smtp.host: expected a host name such as 'smtp.example.org', "
+            "got ''"
+        ),
     )
