@@ -129,8 +129,9 @@ def _dates(settings: Settings, issues: Sequence[Dated]) -> list[Problem]:
         problems.append(Problem(issue.path, line, message, "warning"))
 
     ahead: set[int] = set()
+    newest = sorted(range(len(days)), key=days.__getitem__)[-2:]  # the two newest issues
     for index, (issue, day) in enumerate(zip(ordered, days, strict=True)):
-        others = days[:index] + days[index + 1 :]
+        others = [days[i] for i in newest if i != index]
         if others and day > max(others) + DAY_SLACK:
             ahead.add(index)
             warn(
@@ -225,8 +226,10 @@ def _template_misspelt(
             taken.setdefault(title, {}).setdefault(problem.path, problem)
     for spec in settings.sections:
         warnings = taken.get(spec.title, {})
+        if set(warnings) != files:
+            continue
         line = settings_line(settings.root, "sections", spec.title)
-        if set(warnings) != files or line is None:
+        if line is None:  # the default template: not the editor's spelling
             continue
         missing = [
             p for p in problems if p.message == missing_section(spec.title) and p.path in files

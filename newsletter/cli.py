@@ -150,9 +150,11 @@ def check(root: Path, strict: bool, validate_only: bool) -> None:
     a hosted email service would: size against Gmail's 102 KB clipping limit
     and 16 KB <style> limit, images without alt text, relative or non-http(s)
     links, leftover placeholders (TK, TODO) in published issues, the service's
-    unsubscribe tag, and the subject's length. Prints each problem as
-    path:line: message and exits with status 1 if there is any error (or any
-    warning, with --strict).
+    unsubscribe tag, and the subject's length; and across the issues, dates
+    out of order or repeated, and files in issues/ that are not read. Prints the
+    sizes, each problem as path:line: message, then the counts, all on standard
+    output, and exits with status 1 if there is any error (or any warning, with
+    --strict).
 
     \b
     Example:

@@ -300,7 +300,8 @@ def _text(
     written = _VALUE.match(check.line_text(field.line))
     comment = _comment_in_value(check.line_text(field.line)) if written else ""
     if field.value is None:
-        if comment and written:  # 'title: #8 ...': all YAML sees is a comment
+        # 'title: #8 ...': all YAML sees is a comment (after 'doi:' it may well be meant as one)
+        if comment and written and (required or key in PROSE):
             message = (
                 f"{prefix}{key}: no value: a '#' after a space starts a comment in YAML; put "
                 f"the value in quotes, as in {key}: {_quoted(written[1])}"
