@@ -73,7 +73,7 @@ def read(
 ) -> Project:
     """Every issue file, read again only where it changed since LAST, then checked across all;
     raise InvalidInput listing every error of every file."""
-    from .series import repeated
+    from .across import across
 
     paths = sorted(settings.issues_dir.glob("*.md"))
     if not paths:
@@ -108,7 +108,8 @@ def read(
         if issue is not None:
             warnings = tuple((p.line, p.message) for p in found if p.severity == "warning")
             records.append(Record(issue, stat, content, checked, warnings))
-    problems += repeated(record.issue for record in records)
+    # Numbers and ids used twice: errors; dates, stray files: warnings.
+    problems = across(settings, [record.issue for record in records], problems)
     if any(problem.severity == "error" for problem in problems):
         raise InvalidInput(problems)
     records.sort(key=lambda r: (r.issue.date, r.issue.number), reverse=True)

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 
 import click
 
 from . import __version__
+from .errors import NoProject, UsageLine
 
 # The pipeline (`build`) is imported by the commands that run it: `--help` and `--version` then
 # cost no more than click, and `check --validate-only` never loads premailer or feedgen.
@@ -20,7 +22,34 @@ from . import __version__
 if TYPE_CHECKING:
     from click._termui_impl import ProgressBar
 
+    from .errors import Problem
+
 FEW = 5  # renders of more issues than this show a progress bar
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def pass_root(command: Callable[Concatenate[Path, P], R]) -> Callable[P, R]:
+    """Pass the project folder first: the one -C names, else the nearest from here upward with
+    a [tool.newsletter] table. Found when the command runs, so that --help works anywhere."""
+
+    @functools.wraps(command)
+    def with_root(*args: P.args, **kwargs: P.kwargs) -> R:
+        from .config import find_project
+
+        named: Path | None = click.get_current_context().obj
+        if named is not None:
+            return command(find_project(named, named=True), *args, **kwargs)
+        try:
+            here = Path.cwd().resolve()
+        except OSError:  # the folder was removed from under the shell
+            raise NoProject(
+                "the current folder no longer exists: name the project with -C DIR"
+            ) from None
+        return command(find_project(here), *args, **kwargs)
+
+    return with_root
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -29,13 +58,12 @@ FEW = 5  # renders of more issues than this show a progress bar
     "-C",
     "--project",
     "project",
-    default=".",
-    show_default=True,
     type=click.Path(file_okay=False, exists=True, path_type=Path),
-    help="The project folder: the one with pyproject.toml, issues/ and layouts/.",
+    help="The project folder: the one with pyproject.toml, issues/ and layouts/  "
+    "[default: the nearest from the current folder upward]",
 )
 @click.pass_context
-def main(ctx: click.Context, project: Path) -> None:
+def main(ctx: click.Context, project: Path | None) -> None:
     """Publish a weekly newsletter from Markdown issues.
 
     \b
@@ -46,8 +74,11 @@ def main(ctx: click.Context, project: Path) -> None:
         newsletter render                         # every issue into out/
         newsletter publish 8                      # the issue's draft at the email service
         newsletter check                          # validate without writing anything
+
+    Run it anywhere in the project: it is the nearest folder, from the current one
+    upward, whose pyproject.toml has a [tool.newsletter] table (-C names another).
     """
-    ctx.obj = project.resolve()
+    ctx.obj = project.resolve() if project is not None else None
     logger = logging.getLogger("newsletter")
     if not any(isinstance(handler, _Echo) for handler in logger.handlers):
         logger.addHandler(_Echo(logging.WARNING))
@@ -72,7 +103,7 @@ class _Echo(logging.Handler):
 )
 @click.option("--drafts", is_flag=True, help="Render drafts too (named drafts always render).")
 @click.option("--force", is_flag=True, help="Render everything again, trusting no earlier run.")
-@click.pass_obj
+@pass_root
 def render(root: Path, issues: tuple[str, ...], out: Path, drafts: bool, force: bool) -> None:
     """Render issues into the email, plain text, web page and the feeds.
 
@@ -138,7 +169,7 @@ def _grouped(names: Sequence[str]) -> list[tuple[str, int]]:
     is_flag=True,
     help="Only validate the settings and issues; do not render and lint the emails.",
 )
-@click.pass_obj
+@pass_root
 def check(root: Path, strict: bool, validate_only: bool) -> None:
     """Validate every issue and lint its email before you send it.
 
@@ -146,9 +177,11 @@ def check(root: Path, strict: bool, validate_only: bool) -> None:
     a hosted email service would: size against Gmail's 102 KB clipping limit
     and 16 KB <style> limit, images without alt text, relative or non-http(s)
     links, leftover placeholders (TK, TODO) in published issues, the service's
-    unsubscribe tag, and the subject's length. Prints each problem as
-    path:line: message and exits with status 1 if there is any error (or any
-    warning, with --strict).
+    unsubscribe tag, and the subject's length; and across the issues, dates
+    out of order or repeated, and files in issues/ that are not read. Prints the
+    sizes, each problem as path:line: message, then the counts, all on standard
+    output, and exits with status 1 if there is any error (or any warning, with
+    --strict).
 
     \b
     Example:
@@ -156,20 +189,35 @@ def check(root: Path, strict: bool, validate_only: bool) -> None:
         newsletter check --strict
     """
     from . import build
+    from .errors import InvalidInput
 
-    report = build.check(root, emails=not validate_only)
+    # Everything on stdout, as linters print, so that `newsletter check | less` shows it all.
+    try:
+        report = build.check(root, emails=not validate_only)
+    except InvalidInput as invalid:
+        for problem in invalid.problems:
+            click.echo(str(problem))
+        click.echo(f"Found {_counts(invalid.problems)}.")
+        sys.exit(1)
     for issue, size in report.sizes:
         click.echo(f"{issue.path}: {size}")
     for problem in report.problems:
-        click.echo(str(problem), err=True)
+        click.echo(str(problem))
     failed = len(report.errors) + (len(report.warnings) if strict else 0)
-    counts = (
-        f"{len(report.errors)} error{'s' * (len(report.errors) != 1)}, " * bool(report.errors)
-        + f"{len(report.warnings)} warning{'s' * (len(report.warnings) != 1)}"
-    )
+    counts = _counts(report.problems)
     if failed:
-        raise click.ClickException(f"{len(report.issues)} issues checked: {counts}.")
+        click.echo(f"{len(report.issues)} issues checked: {counts}.")
+        sys.exit(1)
     click.echo(f"{len(report.issues)} issue{'s' * (len(report.issues) != 1)} OK, {counts}.")
+
+
+def _counts(problems: Sequence[Problem]) -> str:
+    """'1 error, 2 warnings', or '0 warnings' when there is no error."""
+    errors = sum(p.severity == "error" for p in problems)
+    warnings = len(problems) - errors
+    return f"{errors} error{'s' * (errors != 1)}, " * bool(errors) + (
+        f"{warnings} warning{'s' * (warnings != 1)}"
+    )
 
 
 @main.command()
@@ -182,7 +230,7 @@ def check(root: Path, strict: bool, validate_only: bool) -> None:
     type=click.DateTime(formats=["%Y-%m-%d"]),
     help="The issue's date, YYYY-MM-DD  [default: a week after the latest issue]",
 )
-@click.pass_obj
+@pass_root
 def new(root: Path, title: str, day: datetime | None) -> None:
     """Start the next issue from the template, as a draft.
 
@@ -207,9 +255,27 @@ def new(root: Path, title: str, day: datetime | None) -> None:
     )
 
 
+def _port(ctx: click.Context, param: click.Parameter, value: str) -> int:
+    """--port as a number from 0 to 65535, or one line saying what is wrong (exit status 2)."""
+    port = int(value) if value.strip().isdigit() else -1
+    if not 0 <= port <= 65535:
+        raise UsageLine(
+            f"--port: expected a port number from 0 to 65535 (0: any free port), got {value}"
+        )
+    return port
+
+
 @main.command()
-@click.option("-p", "--port", default=8000, show_default=True, help="Port on 127.0.0.1.")
-@click.pass_obj
+@click.option(
+    "-p",
+    "--port",
+    default="8000",
+    show_default=True,
+    callback=_port,
+    metavar="PORT",
+    help="Port on 127.0.0.1 (0: any free port).",
+)
+@pass_root
 def serve(root: Path, port: int) -> None:
     """Preview every issue in the browser while you write, drafts included.
 
@@ -240,7 +306,7 @@ def serve(root: Path, port: int) -> None:
     help="Who gets the proof; repeat for more than one.",
 )
 @click.option("--dry-run", is_flag=True, help="Print the envelope and headers; send nothing.")
-@click.pass_obj
+@pass_root
 def send(root: Path, issue: str, to: tuple[str, ...], dry_run: bool) -> None:
     """Send a proof of ISSUE's email to ADDRESS over SMTP.
 
@@ -267,7 +333,7 @@ def send(root: Path, issue: str, to: tuple[str, ...], dry_run: bool) -> None:
 @main.command()
 @click.argument("issue")
 @click.option("--dry-run", is_flag=True, help="Print the requests a publish would make; make none.")
-@click.pass_obj
+@pass_root
 def publish(root: Path, issue: str, dry_run: bool) -> None:
     """Create or update ISSUE's draft campaign at the email service; never send it.
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from .errors import InvalidInput, Problem
+from .errors import InvalidInput, NoProject, Problem
 
 if TYPE_CHECKING:
     from email.headerregistry import Address
@@ -306,10 +306,16 @@ _TYPE_NAMES = {
 }
 
 
+def closest(word: str, choices: list[str]) -> str | None:
+    """The choice that WORD is most likely a misspelling of, or None when none is close."""
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
 def did_you_mean(word: str, choices: list[str]) -> str:
     """A ' (did you mean 'x'?)' hint, or nothing when no choice is close."""
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    close = closest(word, choices)
+    return f" (did you mean {close!r}?)" if close is not None else ""
 
 
 def _key_lines(text: str) -> dict[str, int]:
@@ -335,6 +341,23 @@ def _key_lines(text: str) -> dict[str, int]:
         if prefix is not None and key:
             lines.setdefault(prefix + key.group(1), number)
     return lines
+
+
+def settings_line(root: Path, key: str, value: str = "") -> int | None:
+    """The line of KEY of [tool.newsletter] in ROOT's pyproject.toml, or of the first line from
+    there that quotes VALUE (a section's title in `sections`); None when KEY is not set."""
+    try:
+        text = (root / SETTINGS_FILE).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    start = _key_lines(text).get(key)
+    if start is None or not value:
+        return start
+    rows = text.splitlines()
+    quoted = (f'"{value}"', f"'{value}'")
+    return next(
+        (i + 1 for i in range(start - 1, len(rows)) if any(q in rows[i] for q in quoted)), start
+    )
 
 
 def _type_ok(value: Any, kind: type) -> bool:
@@ -377,6 +400,57 @@ def _check_table(
     return values
 
 
+# A table header or dotted key of [tool.newsletter], for a pyproject.toml that is not valid TOML.
+_OUR_TABLE = re.compile(
+    r"^\s*\[+\s*tool\s*\.\s*newsletter\s*[\].]|^\s*tool\s*\.\s*newsletter\s*[.=]", re.M
+)
+
+
+def find_project(start: Path, named: bool = False) -> Path:
+    """The project folder: START when NAMED (with -C), else the nearest folder from START up
+    whose pyproject.toml has a [tool.newsletter] table, as git, ruff and pytest find theirs."""
+    if named:
+        if not (start / SETTINGS_FILE).is_file():
+            raise NoProject(
+                f"no {SETTINGS_FILE} in {start}: -C names the project folder, the one with "
+                f"{SETTINGS_FILE}, issues/ and layouts/"
+            )
+        return start
+    for folder in (start, *start.parents):
+        path = folder / SETTINGS_FILE
+        try:
+            text = path.read_bytes().decode("utf-8", "replace")
+        except OSError:  # none here (or unreadable): look further up
+            continue
+        try:
+            document = tomllib.loads(text)
+        except tomllib.TOMLDecodeError:
+            if _OUR_TABLE.search(text):  # ours, broken: load_settings says where
+                return folder
+            continue
+        tool = document.get("tool")
+        # A [tool.newsleter] is ours too, misspelt: load_settings points at it.
+        if isinstance(tool, dict) and ("newsletter" in tool or _misspelt_tables(document, text)):
+            return folder
+    raise NoProject(
+        f"no {SETTINGS_FILE} with a [tool.newsletter] table in {start} or any folder above it: "
+        "run newsletter in the project's folder, or name it with -C DIR"
+    )
+
+
+def _misspelt_tables(document: dict[str, Any], text: str) -> list[tuple[int, str]]:
+    """(line, message) for each [tool.*] table whose name looks like a misspelt 'newsletter'."""
+    tool = document.get("tool")
+    found: list[tuple[int, str]] = []
+    for name in tool if isinstance(tool, dict) else ():
+        if name == "newsletter" or not difflib.get_close_matches(name, ["newsletter"], cutoff=0.8):
+            continue
+        header = re.compile(rf"^\s*(?:\[+\s*tool\s*\.\s*|tool\s*\.\s*){re.escape(name)}\b")
+        line = next((n for n, row in enumerate(text.splitlines(), start=1) if header.match(row)), 1)
+        found.append((line, f"unknown table [tool.{name}] (did you mean [tool.newsletter]?)"))
+    return found
+
+
 def load_settings(root: Path) -> Settings:
     """Read and check `[tool.newsletter]` of ROOT/pyproject.toml; raise InvalidInput on errors."""
     path = root / SETTINGS_FILE
@@ -394,13 +468,15 @@ def load_settings(root: Path) -> Settings:
         line = int(match.group(1)) if match else 1
         raise InvalidInput([Problem(shown, line, f"TOML syntax error: {exc}")]) from None
 
-    table = document.get("tool", {}).get("newsletter")
+    tool = document.get("tool")
+    table = tool.get("newsletter") if isinstance(tool, dict) else None
+    misspelt = [Problem(shown, line, message) for line, message in _misspelt_tables(document, text)]
     if not isinstance(table, dict):
         message = "no [tool.newsletter] table: add one with the publication's settings (see README)"
-        raise InvalidInput([Problem(shown, 1, message)])
+        raise InvalidInput(misspelt or [Problem(shown, 1, message)])
 
     lines = _key_lines(text)
-    problems: list[Problem] = []
+    problems: list[Problem] = misspelt  # [tool.newsleter.smtp] beside [tool.newsletter]
 
     def report(key: str, message: str) -> None:
         line = lines.get(key) or lines.get(key.rpartition(".")[0]) or lines.get("", 1)

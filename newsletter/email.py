@@ -5,10 +5,13 @@ from __future__ import annotations
 import binascii
 import hashlib
 import html
+import re
+import unicodedata
 from collections.abc import Callable
 from email import policy
+from email.header import Header
 from email.message import EmailMessage
-from email.utils import format_datetime
+from email.utils import format_datetime, formataddr
 from urllib.parse import urlsplit
 
 import jinja2
@@ -55,10 +58,49 @@ def render_text(env: jinja2.Environment, rendered: RenderedIssue, settings: Sett
     return layouts.render_issue(env, settings, "email.txt", rendered, unsubscribe)
 
 
+# RFC 2919: a list-id is a dot-atom with at least one dot, 255 characters at most.
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+LIST_ID = re.compile(rf"{_ATEXT}(?:\.{_ATEXT})+")
+
+
+def _host(settings: Settings) -> str:
+    """The host of site_url in ASCII: an internationalised name in punycode; '' when none."""
+    host = urlsplit(settings.site_url).hostname or ""
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return ""
+
+
+def list_id(settings: Settings) -> str:
+    """The list's identifier (RFC 2919): the host of site_url, such as 'chinaffairs.example'."""
+    host = _host(settings)
+    if LIST_ID.fullmatch(host) and len(host) <= 255 and not host.replace(".", "").isdigit():
+        return host
+    # A host without a dot (localhost) or an IP address: RFC 2919's namespace for the unregistered.
+    ascii_name = unicodedata.normalize("NFKD", settings.name).encode("ascii", "ignore").decode()
+    label = re.sub(r"[^a-z0-9]+", "-", ascii_name.casefold()).strip("-") or "newsletter"
+    return f"{label[:200]}.localhost"
+
+
+def list_id_header(settings: Settings) -> bytes:
+    """'List-Id: ChinAffairs+ <chinaffairs.example>', folded, the name encoded when not ASCII."""
+    name = " ".join("".join(c if c.isprintable() else " " for c in settings.name).split())
+    ident = list_id(settings)
+    if name.isascii():  # quoted when it has specials: formataddr knows the rules
+        return policy.default.fold_binary("List-Id", formataddr((name, ident)))
+    # The email package would decode and re-encode an encoded word, word by word, exposing any
+    # specials in the name; one encoded phrase, folded by Header, keeps the name one phrase.
+    phrase = Header(name, "utf-8", header_name="List-Id").encode(linesep="\n")
+    last = len(phrase.rpartition("\n")[2]) + len("List-Id: ") * ("\n" not in phrase)
+    gap = " " if last + len(ident) + 3 <= 78 else "\n "
+    return f"List-Id: {phrase}{gap}<{ident}>\n".encode("ascii")
+
+
 def message(rendered: RenderedIssue, settings: Settings, text: str, body: str) -> bytes:
     """The MIME message: multipart/alternative, text part first, headers only from settings."""
     issue = rendered.issue
-    host = urlsplit(settings.site_url).hostname or "localhost"
+    host = _host(settings) or "localhost"
     # Written with LF line ends, as .eml files on disk are; smtplib converts to CRLF when sending.
     msg = EmailMessage(policy=policy.default)
     # Header values are single-line by construction (the loader folds whitespace), and the
@@ -87,5 +129,7 @@ def message(rendered: RenderedIssue, settings: Settings, text: str, body: str) -
         + b"\n"
         for subtype, content in (("plain", text), ("html", body))
     )
-    headers = b"".join(msg.policy.fold_binary(name, value) for name, value in msg.items())
+    folded = [msg.policy.fold_binary(name, value) for name, value in msg.items()]
+    folded.insert(msg.keys().index("Message-ID") + 1, list_id_header(settings))  # see there
+    headers = b"".join(folded)
     return headers + b"\n" + parts + f"--{boundary}--\n".encode("ascii")

@@ -52,3 +52,13 @@ class UnknownIssue(click.ClickException):
 
 class OutputError(click.ClickException):
     """Raised when out/ cannot be written (a full disk, a path outside it); out/ is unchanged."""
+
+
+class NoProject(click.ClickException):
+    """Raised when no folder from the current one upward is a project (or -C names none)."""
+
+
+class UsageLine(click.ClickException):
+    """A bad command-line value, said in one line: exit status 2, as click's usage errors."""
+
+    exit_code = 2

@@ -15,10 +15,11 @@ import yaml
 from markdown_it.token import Token
 
 from . import markdown
+from .across import READ_AS_ISSUES, across, missing_section, strays, unknown_section
+from .across import repeated as repeated  # where build.verify found it before across.py
 from .config import SectionSpec, Settings, did_you_mean, normalise_title
 from .errors import InvalidInput, Problem
 from .model import Article, Author, Issue, KeyPoint, Section
-from .series import repeated
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 DOI = re.compile(r"10\.\d{4,9}/\S+")
@@ -94,6 +95,11 @@ class _FileChecker:
     def __init__(self, path: str) -> None:
         self.path = path
         self.problems: list[Problem] = []
+        self.lines: list[str] = []  # the file's text, for hints that quote what was written
+
+    def line_text(self, line: int) -> str:
+        """The text of LINE (1-based), or '' before the file is read."""
+        return self.lines[line - 1] if 0 < line <= len(self.lines) else ""
 
     def error(self, line: int, message: str) -> None:
         self.problems.append(Problem(self.path, line, message))
@@ -201,10 +207,29 @@ def _text(
 ) -> str:
     """A single-line string value; line breaks inside it are folded to spaces."""
     field = fields.get(key)
-    if field is None or field.value is None:
+    if field is None:
         if required:
             check.error(where, f"missing required key '{prefix}{key}'")
         return ""
+    written = _VALUE.match(check.line_text(field.line))
+    comment = _comment_in_value(check.line_text(field.line)) if written else ""
+    if field.value is None:
+        # 'title: #8 ...': all YAML sees is a comment (after 'doi:' it may well be meant as one)
+        if comment and written and (required or key in PROSE):
+            message = (
+                f"{prefix}{key}: no value: a '#' after a space starts a comment in YAML; put "
+                f"the value in quotes, as in {key}: {_quoted(written[1])}"
+            )
+            (check.error if required else check.warning)(field.line, message)
+        elif required:
+            check.error(field.line, f"{prefix}{key}: must not be empty")
+        return ""
+    if comment and written and key in PROSE and written[1][:1] not in "\"'[{|>":
+        check.warning(
+            field.line,
+            f"{prefix}{key}: YAML ends the value before ' {comment}' (a comment); if the "
+            f"'#' is part of it, put the value in quotes, as in {key}: {_quoted(written[1])}",
+        )
     if not isinstance(field.value, str | int | float) or isinstance(field.value, bool):
         check.error(field.line, f"{prefix}{key}: expected text, got {_shape(field.value)}")
         return ""
@@ -313,6 +338,88 @@ def _article(fields: dict[str, Field], check: _FileChecker) -> Article:
     )
 
 
+# --- YAML's errors, said in terms of what to do ---------------------------------------------------
+
+# A quoted string in a line of YAML, so that what is inside it is not taken for syntax.
+_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\']|\'\')*\'')
+# A '#' that starts a token starts a comment: after a space, or a flow list's '[', '{' or ','.
+_COMMENT = re.compile(r"(?<=[\s\[{,])#")
+_VALUE = re.compile(r"\s*(?:-\s+)?[^\s:][^:]*:\s*(.*?)\s*$")  # what follows a key
+PROSE = frozenset({"title", "subtitle", "subject", "preheader"})  # never meant to hold a comment
+_KEY_VALUE = re.compile(r"\s*(?:-\s+)?([^\s#:'\"\[{][^:]*?):\s+(\S.*?)\s*$")
+
+
+def _comment_in_value(line: str) -> str:
+    """The '#word' that YAML takes for the start of a comment after a value on LINE, or ''."""
+    if line.lstrip().startswith("#"):  # a comment line of its own: meant as one
+        return ""
+    unquoted = _QUOTED.sub(lambda m: " " * len(m.group()), line)
+    found = _COMMENT.search(unquoted)
+    return re.split(r"[\s,\]}]", line[found.start() :])[0] if found else ""
+
+
+def _quoted(value: str) -> str:
+    """VALUE as a YAML quoted string: double quotes, or single ones when it has double quotes."""
+    if '"' in value:
+        return "'" + value.replace("'", "''") + "'"
+    return '"' + value.replace("\\", "\\\\") + '"'
+
+
+def _yaml_error(exc: yaml.MarkedYAMLError, lines: list[str], first: int) -> tuple[int, str]:
+    """The line of a YAML syntax error (LINES start at line FIRST), and what to do about it.
+
+    PyYAML says what its parser met ('mapping values are not allowed here'); the usual causes
+    are an unquoted ': ' or ' #' in a value, a tab in the indentation, and an unclosed quote.
+    """
+    mark = exc.problem_mark or exc.context_mark
+    at = mark.line if mark else 0
+    start = exc.context_mark.line if exc.context and exc.context_mark else None
+    problem = exc.problem or str(exc)
+    message = f"front matter: YAML syntax error: {problem}"
+
+    def text(index: int | None) -> str:
+        return lines[index] if index is not None and 0 <= index < len(lines) else ""
+
+    if exc.context == "while scanning a quoted scalar" and start is not None and exc.context_mark:
+        quote = text(start)[exc.context_mark.column : exc.context_mark.column + 1] or '"'
+        return first + start, (
+            f"front matter: YAML syntax error: the quote {quote} that starts this value is "
+            f"never closed: end the value with {quote}"
+        )
+    if problem.startswith("found character '\\t'") and mark is not None:
+        if text(at)[: mark.column].strip():
+            return first + at, "front matter: YAML syntax error: a tab: YAML separates with spaces"
+        return (
+            first + at,
+            "front matter: YAML syntax error: a tab in the indentation: indent with spaces",
+        )
+    for index in (at, start):
+        word = _comment_in_value(text(index))
+        if word and index is not None:
+            return first + index, (
+                f"{message}: a '#' after a space starts a comment in YAML; put a value "
+                f"with '#' in quotes, as in {_quoted(word)}"
+            )
+    pair = _KEY_VALUE.match(text(at))
+    if problem == "mapping values are not allowed here":
+        example = f", as in {pair[1]}: {_quoted(pair[2])}" if pair else ""
+        return first + at, f"{message}: put a value with ': ' in quotes{example}"
+    if problem.startswith("expected <block end>") and pair and pair[2][0] in "\"'":
+        return first + at, (
+            f"{message}: a value that starts with a quote ends with it; to quote part of "
+            f"it, put the whole value in quotes, as in {pair[1]}: {_quoted(pair[2])}"
+        )
+    if start is not None and start != at:
+        message += f" ({exc.context} that starts at line {first + start})"
+        if exc.context in ("while parsing a flow sequence", "while parsing a flow mapping"):
+            opener = "[" if "sequence" in exc.context else "{"
+            message += (
+                f": a value that starts with '{opener}' is a "
+                f"{'list' if opener == '[' else 'mapping'} in YAML; put text in quotes"
+            )
+    return first + at, message
+
+
 # --- the body ---------------------------------------------------------------------------------
 
 
@@ -393,8 +500,32 @@ def _sections(
             section = _key_points(section, tokens, lines, (start, end), offset, check)
         sections.append(section)
 
-    _check_template(sections, specs, offset + len(lines) - 1, check)
+    _check_template(
+        sections, specs, offset + len(lines) - 1, check, _level_one(tokens, offset, specs, check)
+    )
     return note, tuple(sections)
+
+
+def _level_one(
+    tokens: list[Token], offset: int, specs: tuple[SectionSpec, ...], check: _FileChecker
+) -> set[str]:
+    """A level-1 heading ('# Summary') is the issue's title's level: say to use '## '. Returns
+    the template's sections written so, whose 'missing section' message would point nowhere."""
+    keys = {spec.key for spec in specs}
+    found: set[str] = set()
+    for index, token in enumerate(tokens):
+        if token.type != "heading_open" or token.tag != "h1" or token.level or not token.map:
+            continue
+        title = tokens[index + 1].content.strip()
+        key = normalise_title(markdown.plain(title))
+        written = f"'# {title}'" if token.markup == "#" else f"'{title}' underlined with '='"
+        message = f"{written} is a level-1 heading: a section starts with '## ', as in '## {title}'"
+        if key in keys:
+            found.add(key)
+            check.error(offset + token.map[0], message)
+        else:
+            check.warning(offset + token.map[0], message)
+    return found
 
 
 def _key_points(
@@ -439,7 +570,11 @@ def _key_points(
 
 
 def _check_template(
-    sections: list[Section], specs: tuple[SectionSpec, ...], last_line: int, check: _FileChecker
+    sections: list[Section],
+    specs: tuple[SectionSpec, ...],
+    last_line: int,
+    check: _FileChecker,
+    misheaded: set[str],  # sections written as '# Title': reported already
 ) -> None:
     """Missing, empty, repeated or out-of-order sections are errors; unknown ones warnings."""
     order = {spec.key: index for index, spec in enumerate(specs)}
@@ -448,10 +583,7 @@ def _check_template(
     latest: Section | None = None
     for section in sections:
         if section.key not in order:
-            hint = (
-                did_you_mean(section.title, titles) or f" (the template has: {', '.join(titles)})"
-            )
-            check.warning(section.line, f"unknown section '{section.title}'{hint}")
+            check.warning(section.line, unknown_section(section.title, titles))
             continue
         if section.key in first_seen:
             check.error(
@@ -472,9 +604,9 @@ def _check_template(
         else:
             latest = section
     for index, spec in enumerate(specs):
-        if spec.required and spec.key not in first_seen:
+        if spec.required and spec.key not in first_seen and spec.key not in misheaded:
             after = [first_seen[s.key].line for s in specs[index + 1 :] if s.key in first_seen]
-            check.error(min(after, default=last_line), f"missing required section '{spec.title}'")
+            check.error(min(after, default=last_line), missing_section(spec.title))
 
 
 # --- one file, then all of them ------------------------------------------------------------------
@@ -502,6 +634,7 @@ def read_issue(path: Path, settings: Settings) -> tuple[Issue | None, list[Probl
         check.error(line, f"not valid UTF-8 (byte 0x{data[exc.start]:02x}): save the file as UTF-8")
         return None, check.problems
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    check.lines = text.split("\n")
     if not text.strip():
         check.error(1, "the file is empty: an issue starts with front matter between '---' lines")
         return None, check.problems
@@ -524,11 +657,7 @@ def read_issue(path: Path, settings: Settings) -> tuple[Issue | None, list[Probl
         node = _Loader(front).get_single_node()
         raw = _fields(node, front_line, check, set()) if node is not None else {}
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = front_line + (mark.line if mark else 0)
-        message = f"front matter: YAML syntax error: {exc.problem or exc}"
-        if exc.context and exc.context_mark and exc.context_mark.line != (mark and mark.line):
-            message += f" ({exc.context} that starts at line {front_line + exc.context_mark.line})"
+        line, message = _yaml_error(exc, front.split("\n"), front_line)
         check.error(line, message)
         return None, check.problems
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow, such as U+0085
@@ -551,6 +680,14 @@ def read_issue(path: Path, settings: Settings) -> tuple[Issue | None, list[Probl
         check.error(where, "missing required key 'number'")
     elif not isinstance(number, int) or isinstance(number, bool) or number < 1:
         check.error(number_field.line, f"number: expected a positive integer, got {number!r}")
+    else:
+        named = re.match(r"(\d+)-", path.name)
+        if named and int(named[1]) != number:
+            check.warning(
+                number_field.line,
+                f"number: {number}, but the file name starts with {named[1]}: fix the number, "
+                f"or rename the file to '{number:0{len(named[1])}d}-{path.stem[named.end() :]}.md'",
+            )
 
     day: datetime | None = None
     if "date" not in fields:
@@ -654,13 +791,13 @@ def _aliases(field: Field | None, slug: str, check: _FileChecker) -> tuple[str, 
     return tuple(found)
 
 
-def load_issues(settings: Settings) -> tuple[list[Issue], list[Problem]]:
-    """Read every issue, newest first; raise InvalidInput listing every error of every file."""
-    paths = sorted(settings.issues_dir.glob("*.md"))
+def read_all(settings: Settings) -> tuple[list[Issue], list[Problem]]:
+    """Read every issue: the valid ones, newest first, and every problem of every file (those
+    across issues too). An issue with an error, its own or one across issues, is left out."""
+    paths = sorted(settings.issues_dir.glob(READ_AS_ISSUES))
     if not paths:
-        raise InvalidInput(
-            [Problem("issues", 1, f"no issues: add a Markdown file to {settings.issues_dir}")]
-        )
+        message = f"no issues: add a Markdown file to {settings.issues_dir}"
+        return [], [Problem("issues", 1, message), *strays(settings)]
     issues: list[Issue] = []
     problems: list[Problem] = []
     for path in paths:
@@ -668,8 +805,16 @@ def load_issues(settings: Settings) -> tuple[list[Issue], list[Problem]]:
         problems.extend(found)
         if issue is not None:
             issues.append(issue)
-    problems.extend(repeated(issues))
+    problems = across(settings, issues, problems)
+    failed = {p.path for p in problems if p.severity == "error"}
+    issues = [issue for issue in issues if issue.path not in failed]
+    issues.sort(key=lambda i: (i.date, i.number), reverse=True)
+    return issues, problems
+
+
+def load_issues(settings: Settings) -> tuple[list[Issue], list[Problem]]:
+    """Read every issue, newest first; raise InvalidInput listing every error of every file."""
+    issues, problems = read_all(settings)
     if any(p.severity == "error" for p in problems):
         raise InvalidInput(problems)
-    issues.sort(key=lambda i: (i.date, i.number), reverse=True)
     return issues, problems

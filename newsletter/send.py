@@ -153,8 +153,9 @@ def prepare(root: Path, name: str, to: Sequence[str]) -> Proof:
     assert isinstance(message, EmailMessage)
     subject = str(message["Subject"])
     # A proof is a new message each time: mail clients drop a second message with the same
-    # Message-ID, and the merge tags in List-Unsubscribe are only filled in by the service.
-    for header in ("Subject", "Date", "Message-ID", "List-Unsubscribe"):
+    # Message-ID; and a proof goes to the editor, not the list: no List-Id, no List-Unsubscribe
+    # (its merge tags are only filled in by the service).
+    for header in ("Subject", "Date", "Message-ID", "List-Unsubscribe", "List-Id"):
         del message[header]
     message["Subject"] = PROOF_PREFIX + subject
     message["To"] = ", ".join(addresses)
@@ -166,23 +167,33 @@ def prepare(root: Path, name: str, to: Sequence[str]) -> Proof:
 
 def _connect(smtp: SmtpSettings, context: ssl.SSLContext) -> smtplib.SMTP:
     """An open, greeted (and for starttls, encrypted) connection to the server."""
+    connection: smtplib.SMTP
     if smtp.security == "ssl":
-        return smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=TIMEOUT, context=context)
-    connection = smtplib.SMTP(smtp.host, smtp.port, timeout=TIMEOUT)
-    if smtp.security == "starttls":
-        try:
-            connection.ehlo()
+        connection = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=TIMEOUT, context=context)
+    else:
+        connection = smtplib.SMTP(smtp.host, smtp.port, timeout=TIMEOUT)
+    try:
+        # smtplib greets the server only before AUTH: MAIL without a login would come first.
+        # EHLO, or HELO from a server that knows no extensions; then again after STARTTLS.
+        connection.ehlo_or_helo_if_needed()
+        if smtp.security == "starttls":
             connection.starttls(context=context)
             connection.ehlo()
-        except smtplib.SMTPNotSupportedError:
-            connection.close()
-            raise TlsFailed(
-                f"{smtp.host}:{smtp.port} does not offer STARTTLS: set security to "
-                "'ssl' (usually port 465) or 'none' in [tool.newsletter.smtp]"
-            ) from None
-        except BaseException:
-            connection.close()
-            raise
+    except smtplib.SMTPNotSupportedError:
+        connection.close()
+        raise TlsFailed(
+            f"{smtp.host}:{smtp.port} does not offer STARTTLS: set security to "
+            "'ssl' (usually port 465) or 'none' in [tool.newsletter.smtp]"
+        ) from None
+    except smtplib.SMTPHeloError as exc:
+        connection.close()
+        raise ServerError(
+            f"{smtp.host}:{smtp.port} refused the greeting (EHLO and HELO): "
+            f"{exc.smtp_code} {_text(exc.smtp_error)}"
+        ) from None
+    except BaseException:
+        connection.close()
+        raise
     return connection
 
 

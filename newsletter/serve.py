@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from types import FrameType
 from urllib.parse import parse_qs, urlsplit
 
@@ -25,16 +25,18 @@ import click
 import jinja2
 from markupsafe import Markup
 
-from . import build, layouts
+from . import layouts
 from .compose import IssueFiles, compose
-from .config import SETTINGS_FILE, Settings
+from .config import SETTINGS_FILE, Settings, load_settings
 from .errors import InvalidInput, Problem
+from .issues import read_all
 from .model import Issue
 
 log = logging.getLogger(__name__)
 
 HOST = "127.0.0.1"  # the preview is for the editor's own machine, never the network
 KEEP_ALIVE = 10.0  # seconds between comments on an idle event stream
+WATCH_READY_MS = 500  # the watcher's first wait: after it, a missed save is looked for once
 VIEWS = {"email": "email.html", "web": "index.html", "text": "text.html"}
 VIEW_NAMES = {"email": "Email", "web": "Web page", "text": "Plain text"}
 MOBILE_WIDTH = 375
@@ -80,6 +82,7 @@ body { margin: 0; background: #f4f4f5; color: #1f2226; }
 a { color: #b3261e; }
 main { max-width: 60rem; margin: 0 auto; padding: 1.5rem; }
 h1 { font-size: 1.4rem; margin: 0 0 .25rem; }
+h2 { font-size: 1.05rem; margin: 1.25rem 0 .5rem; }
 table { border-collapse: collapse; width: 100%; background: #fff; }
 th, td { text-align: left; padding: .5rem .75rem; border-bottom: 1px solid #e4e4e7;
   vertical-align: top; }
@@ -132,8 +135,8 @@ class Snapshot:
 
     token: str
     settings: Settings | None
-    issues: tuple[Issue, ...]
-    problems: tuple[Problem, ...]  # the errors that stopped the build, or the warnings
+    issues: tuple[Issue, ...]  # the valid ones: a broken issue leaves the others in the preview
+    problems: tuple[Problem, ...]  # the errors of the settings that stopped it, or all problems
     cache: dict[tuple[str, str, bool], Response] = field(default_factory=dict)
     rendered: dict[str, IssueFiles] = field(default_factory=dict)
     env: jinja2.Environment | None = None
@@ -143,9 +146,23 @@ class Snapshot:
         """True when the project has errors: every page then shows them."""
         return self.settings is None
 
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        """The errors that keep issues out of the preview (none when it failed as a whole)."""
+        return tuple(p for p in self.problems if p.severity == "error") if self.settings else ()
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        """The warnings of the issues in the preview."""
+        return tuple(p for p in self.problems if p.severity == "warning") if self.settings else ()
+
     def issue(self, slug: str) -> Issue | None:
         """The issue with this slug, drafts included."""
         return next((issue for issue in self.issues if issue.slug == slug), None)
+
+    def broken(self, slug: str) -> tuple[Problem, ...]:
+        """The errors of the issue file with this slug, which keep it out of the preview."""
+        return tuple(p for p in self.errors if PurePosixPath(p.path).stem == slug)
 
 
 class Preview:
@@ -198,10 +215,11 @@ class Preview:
         self._serial += 1
         token = f"{self._session}-{self._serial}"
         try:
-            settings, issues, warnings = build.validate(self.root)
-        except InvalidInput as exc:
+            settings = load_settings(self.root)
+        except InvalidInput as exc:  # no issue can be built without the settings
             return Snapshot(token, None, (), tuple(exc.problems))
-        return Snapshot(token, settings, tuple(issues), tuple(warnings))
+        issues, problems = read_all(settings)  # each valid issue, whatever the others' errors
+        return Snapshot(token, settings, tuple(issues), tuple(sorted(problems)))
 
     def refresh(self, changed: list[str] | None = None) -> bool:
         """Rebuild if a source changed; wake every open tab. False when nothing changed."""
@@ -223,6 +241,8 @@ class Preview:
             return "errors, shown in the browser:\n" + "\n".join(map(str, snapshot.problems))
         count = len(snapshot.issues)
         text = f"{count} issue{'s' * (count != 1)} OK"
+        if snapshot.errors:
+            text += ", errors shown in the browser"
         if snapshot.problems:
             text += "\n" + "\n".join(map(str, snapshot.problems))
         return text
@@ -239,11 +259,21 @@ class Preview:
         def follow(paths: list[Path], recursive: bool) -> None:
             # Editors save by replacing the file, so folders are watched rather than files; the
             # project's root is watched apart, not recursively, to stay clear of .venv/ and out/.
+            # The first wait that ends, with changes or without, finds the watcher watching: a
+            # save between the first build and then is caught by one refresh (it hashes all).
+            first = True
             for changes in watchfiles.watch(
-                *paths, watch_filter=source, recursive=recursive, stop_event=stop
+                *paths,
+                watch_filter=source,
+                recursive=recursive,
+                stop_event=stop,
+                rust_timeout=WATCH_READY_MS,
+                yield_on_timeout=True,
             ):
-                names = sorted({_shown(Path(path), self.root) for _change, path in changes})
-                self.refresh(names)
+                if changes or first:
+                    names = sorted({_shown(Path(path), self.root) for _change, path in changes})
+                    self.refresh(names or None)
+                first = False
 
         threads = [
             threading.Thread(target=follow, args=(folders, True)),
@@ -295,6 +325,10 @@ class Preview:
             return self._page(snapshot, "Preview", _index_html(snapshot))
         slug, _, name = path.strip("/").partition("/")
         issue = snapshot.issue(slug)
+        errors = snapshot.broken(slug) if issue is None else ()
+        if errors:  # its own pages show its errors, and reload into the issue once it is fixed
+            body = _problems_html(errors, f"{errors[0].path} cannot be previewed", back=True)
+            return self._page(snapshot, "Errors", body, HTTPStatus.INTERNAL_SERVER_ERROR)
         if issue is None:
             body = Markup(
                 "<main><h1>Not found</h1><p>No issue {} in the preview (renamed?). "
@@ -377,12 +411,16 @@ def _with_reload(document: str, token: str) -> str:
     return document + script if at < 0 else document[:at] + script + document[at:]
 
 
-def _problems_html(problems: tuple[Problem, ...] | list[Problem], heading: str) -> Markup:
+def _problems_html(
+    problems: tuple[Problem, ...] | list[Problem], heading: str, back: bool = False
+) -> Markup:
     lines = "\n".join(str(problem) for problem in problems)
+    # In the frame around an issue too: the way back leaves it (target=_top).
+    link = Markup(' <a href="/" target="_top">All issues</a>') if back else ""
     return Markup(
         '<main><h1>{}</h1><pre class="problems">{}</pre>'
-        "<p>Fix the file and save it: this page reloads by itself.</p></main>"
-    ).format(heading, lines)
+        "<p>Fix the file and save it: this page reloads by itself.{}</p></main>"
+    ).format(heading, lines, link)
 
 
 def _draft_mark(issue: Issue) -> Markup:
@@ -408,20 +446,29 @@ def _index_html(snapshot: Snapshot) -> Markup:
         )
         for issue in snapshot.issues
     )
+    broken = sorted({p.path for p in snapshot.errors})
+    errors = (
+        Markup('<h2>{}</h2><pre class="problems errors">{}</pre>').format(
+            f"Left out until fixed: {', '.join(broken)}" if broken else "Errors",
+            "\n".join(map(str, snapshot.errors)),
+        )
+        if snapshot.errors
+        else ""
+    )
     warnings = (
         Markup('<pre class="problems warnings">{}</pre>').format(
-            "\n".join(map(str, snapshot.problems))
+            "\n".join(map(str, snapshot.warnings))
         )
-        if snapshot.problems
+        if snapshot.warnings
         else ""
     )
     count = len(snapshot.issues)
     return Markup(
         "<main><h1>{}</h1><p>Preview of {} issue{}, drafts included, as they are on disk now. "
         "Pages reload by themselves when you save. <code>newsletter render</code> writes the "
-        "published files.</p>{}<table><thead><tr><th>No.</th><th>Date</th><th>Title</th>"
+        "published files.</p>{}{}<table><thead><tr><th>No.</th><th>Date</th><th>Title</th>"
         "<th>Preview</th></tr></thead><tbody>{}</tbody></table></main>"
-    ).format(snapshot.settings.name, count, "s" * (count != 1), warnings, rows)
+    ).format(snapshot.settings.name, count, "s" * (count != 1), errors, warnings, rows)
 
 
 def _shell_html(issue: Issue, query: dict[str, str]) -> Markup:
@@ -497,9 +544,16 @@ class _Handler(BaseHTTPRequestHandler):
     preview: Preview
     server_version = "newsletter-serve"
 
+    def do_HEAD(self) -> None:
+        """What GET would answer, without the body (link checkers and `curl -I` ask so)."""
+        self._answer(with_body=False)
+
     def do_GET(self) -> None:
+        self._answer(with_body=True)
+
+    def _answer(self, with_body: bool) -> None:
         if urlsplit(self.path).path == "/_events":
-            self._events()
+            self._events(with_body)
             return
         try:
             response = self.preview.respond(self.path)
@@ -513,15 +567,18 @@ class _Handler(BaseHTTPRequestHandler):
         if response.location:
             self.send_header("Location", response.location)
         self.end_headers()
-        self.wfile.write(response.body)
+        if with_body:
+            self.wfile.write(response.body)
 
-    def _events(self) -> None:
+    def _events(self, with_body: bool = True) -> None:
         """Server-sent events: one message when the build changes, comments meanwhile."""
         since = parse_qs(urlsplit(self.path).query).get("since", [""])[-1]
         self.send_response(HTTPStatus.OK)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
+        if not with_body:
+            return
         try:
             self.wfile.write(b"retry: 500\n\n")  # after a restart, reconnect (and reload) quickly
             self.wfile.flush()

@@ -38,6 +38,14 @@ def run(project: Path, *args: str) -> Result:
     return CliRunner().invoke(main, ["-C", str(project), *args], catch_exceptions=False)
 
 
+def checked(problems: str) -> str:
+    """What `check` prints for PROBLEMS (lines) that stop it: them, then 'Found ... .'"""
+    warnings = problems.count(": warning: ")
+    errors = len(problems.splitlines()) - warnings
+    counts = f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+    return f"{problems.rstrip()}\nFound {counts}.\n"
+
+
 @pytest.fixture(scope="session")
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample project rendered once for the whole session; returns its out/ folder."""

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT, run, snapshot
+from .conftest import ROOT, checked, run, snapshot
 
 FIXTURES = ROOT / "tests" / "fixtures" / "bad"
 
@@ -17,7 +17,26 @@ EXPECTED = {
     "unclosed-front-matter": "issues/008-unclosed.md:1: front matter is not closed: add a line "
     "'---' after it",
     "yaml-syntax-error": "issues/008-yaml-error.md:5: front matter: YAML syntax error: expected "
-    "',' or ']', but got ':' (while parsing a flow sequence that starts at line 4)",
+    "',' or ']', but got ':' (while parsing a flow sequence that starts at line 4): a value that "
+    "starts with '[' is a list in YAML; put text in quotes",
+    "yaml-unquoted-colon": "issues/008-colon.md:4: front matter: YAML syntax error: mapping values "
+    "are not allowed here: put a value with ': ' in quotes, as in title: "
+    '"WANG Yi: China and the EU"',
+    "yaml-hash-in-value": "issues/008-hash.md:5: front matter: YAML syntax error: expected ',' or "
+    "']', but got ':': a '#' after a space starts a comment in YAML; put a value with '#' in "
+    'quotes, as in "#trade"',
+    "yaml-tab-indent": "issues/008-tab.md:6: front matter: YAML syntax error: a tab in the "
+    "indentation: indent with spaces",
+    "yaml-unclosed-quote": 'issues/008-quote.md:4: front matter: YAML syntax error: the quote " '
+    'that starts this value is never closed: end the value with "',
+    "yaml-quoted-start": "issues/008-quoted-start.md:4: front matter: YAML syntax error: expected "
+    "<block end>, but found '<scalar>': a value that starts with a quote ends with it; to quote "
+    "part of it, put the whole value in quotes, as in title: "
+    "'\"Multipolarity\" and its discontents'",
+    "value-is-a-comment": "issues/008-comment.md:4: title: no value: a '#' after a space starts a "
+    'comment in YAML; put the value in quotes, as in title: "#8: the week in review"',
+    "level-one-heading": "issues/008-level-one.md:14: '# Summary' is a level-1 heading: a section "
+    "starts with '## ', as in '## Summary'",
     "bad-date": "issues/008-bad-date.md:3: date: expected YYYY-MM-DD, got '2024-13-45'",
     "missing-section": "issues/008-missing-section.md:18: missing required section "
     "'Why It Matters'",
@@ -29,7 +48,9 @@ EXPECTED = {
     "unknown-key": "issues/008-unknown-key.md:5: unknown key 'subtitel' (did you mean 'subtitle'?)",
     "missing-key": "issues/008-missing-key.md:2: missing required key 'title'",
     "duplicate-number": "issues/008-duplicate-number.md:2: number: 6 is already used by "
-    "issues/006-zhao-long-china-russia.md",
+    "issues/006-zhao-long-china-russia.md\n"
+    "issues/008-duplicate-number.md:2: warning: number: 6, but the file name starts with 008: "
+    "fix the number, or rename the file to '006-duplicate-number.md'",
     "bad-slug": "issues/008_Bad_Slug.md:1: file name '008_Bad_Slug.md': the slug must be "
     "lowercase letters, digits and hyphens, as in '006-zhao-long-china-russia.md'",
     "non-utf8": "issues/008-latin1.md:16: not valid UTF-8 (byte 0xe9): save the file as UTF-8",
@@ -77,11 +98,13 @@ def test_bad_issue_is_reported_and_nothing_is_written(project: Path, case: str) 
     for fixture in (FIXTURES / case).iterdir():
         shutil.copy(fixture, project / "issues" / fixture.name)
 
-    for command in ("check", "render"):
-        result = run(project, command)
-        assert result.exit_code == 1
-        assert result.stderr == EXPECTED[case] + "\n"
-        assert result.stdout == ""
+    # check prints on stdout, as linters do, with the counts; render on stderr
+    result = run(project, "check")
+    assert (result.exit_code, result.stderr) == (1, "")
+    assert result.stdout == checked(EXPECTED[case])
+    result = run(project, "render")
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == EXPECTED[case] + "\n"
     assert snapshot(project / "out") == before
 
 
@@ -91,10 +114,11 @@ def test_every_error_of_every_file_is_reported_at_once(project: Path) -> None:
             shutil.copy(fixture, project / "issues" / fixture.name)
     result = run(project, "check")
     assert result.exit_code == 1
-    assert result.stderr.splitlines() == [
+    assert result.stdout.splitlines() == [
         EXPECTED["bad-date"],
         EXPECTED["empty-file"],
         EXPECTED["unknown-key"],
+        "Found 3 errors, 0 warnings.",
     ]
 
 
@@ -108,13 +132,13 @@ def test_unknown_section_is_a_warning_only(project: Path) -> None:
     result = run(project, "check", "--validate-only")
     assert result.exit_code == 0
     line = text[: text.index("## Conclusion")].count("\n") + 1
-    assert result.stderr == (
+    assert result.stdout == (
         f"issues/006-zhao-long-china-russia.md:{line}: warning: unknown "
         "section 'Further Reading' (the template has: Summary, Why It "
         "Matters, Key Points, Conclusion, About the Author, About the "
         "Publication)\n"
+        "2 issues OK, 1 warning.\n"
     )
-    assert result.stdout == "2 issues OK, 1 warning.\n"
 
 
 def test_bom_and_crlf_line_endings_are_accepted(project: Path) -> None:

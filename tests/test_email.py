@@ -96,3 +96,59 @@ def test_the_eml_carries_the_standard_headers(project: Path) -> None:
     assert all(p.get_content_charset() == "utf-8" for p in message.iter_parts())
     assert message["Reply-To"] == "sunchenghao@tsinghua.edu.cn"
     assert message.defects == [] and all(p.defects == [] for p in message.iter_parts())
+
+
+def set_setting(project: Path, old: str, new: str) -> None:
+    path = project / "pyproject.toml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def list_id_of(project: Path) -> bytes:
+    """The List-Id header of issue 6's email.eml as written: its raw, folded bytes."""
+    assert run(project, "render", "6").exit_code == 0
+    raw = (project / "out" / SAMPLE / "email.eml").read_bytes()
+    found = re.search(rb"^List-Id: .*(?:\n[ \t].*)*\n", raw, re.M)
+    assert found, raw[:600]
+    return found.group()
+
+
+def test_the_eml_names_its_list_by_the_host_of_the_site(project: Path) -> None:
+    # RFC 2919: a phrase, then a dot-atom list-id in angle brackets
+    assert list_id_of(project) == b"List-Id: ChinAffairs+ <chinaffairs.example>\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "site_url", "header", "decoded"),
+    [
+        (
+            'The "Week" (in China), <b>',
+            "http://localhost:8000/",
+            b'List-Id: "The \\"Week\\" (in China), <b>" <the-week-in-china-b.localhost>\n',
+            '"The \\"Week\\" (in China), <b>" <the-week-in-china-b.localhost>',
+        ),
+        (
+            "中国观察, Weekly <x>",
+            "https://例子.中国/news/",
+            b"List-Id: =?utf-8?b?5Lit5Zu96KeC5a+fLCBXZWVrbHkgPHg+?= <xn--fsqu00a.xn--fiqs8s>\n",
+            "中国观察, Weekly <x> <xn--fsqu00a.xn--fiqs8s>",
+        ),
+        (
+            "Über Weekly",
+            "https://127.0.0.1/",
+            b"List-Id: =?utf-8?q?=C3=9Cber_Weekly?= <uber-weekly.localhost>\n",
+            "Über Weekly <uber-weekly.localhost>",
+        ),
+    ],
+    ids=["specials", "cjk-idn", "ip-address"],
+)
+def test_the_list_id_is_quoted_or_encoded_and_always_a_dot_atom(
+    project: Path, name: str, site_url: str, header: bytes, decoded: str
+) -> None:
+    set_setting(project, 'name = "ChinAffairs+"', f"name = '{name}'")  # a TOML literal string
+    set_setting(project, 'site_url = "https://chinaffairs.example/"', f'site_url = "{site_url}"')
+    raw = list_id_of(project)
+    assert raw == header
+    message = email.message_from_bytes(raw + b"\n", policy=email.policy.default)
+    assert message["List-Id"] == decoded

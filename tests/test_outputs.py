@@ -70,6 +70,7 @@ def test_eml_parts_equal_the_text_and_html(rendered: Path) -> None:
     assert message["Date"] == "Mon, 07 Oct 2024 00:00:00 +0000"
     assert message["From"] == "SUN Chenghao <sunchenghao@tsinghua.edu.cn>"
     assert message["Message-ID"] == "<issue-6.2024-10-07@chinaffairs.example>"
+    assert message["List-Id"] == "ChinAffairs+ <chinaffairs.example>"
     assert message["List-Unsubscribe"] == "<*|UNSUB|*>"
 
 

@@ -873,11 +873,11 @@ def test_publish_settings_are_checked(
     lines = (project / "pyproject.toml").read_text().splitlines()
     result = run(project, "check", "--validate-only")
     assert result.exit_code == 1
-    problems = dict(
+    problems = dict(  # check prints its problems on stdout, before its count
         (said, int(where.rpartition(":")[2]))
-        for where, _, said in (line.partition(": ") for line in result.stderr.splitlines())
+        for where, _, said in (line.partition(": ") for line in result.stdout.splitlines()[:-1])
     )
-    assert message in problems, result.stderr
+    assert message in problems, result.stdout
     assert lines[problems[message] - 1].startswith(("[tool.newsletter.publish]", *table))
 
 

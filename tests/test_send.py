@@ -1,4 +1,5 @@
-"""`newsletter send`: a proof over SMTP to a real server (aiosmtpd) with STARTTLS and AUTH."""
+"""`newsletter send`: a proof over SMTP to a real server (aiosmtpd): none, STARTTLS or SSL, with
+or without AUTH."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from .conftest import SAMPLE, run
+from .conftest import SAMPLE, checked, run
 
 USER, PASSWORD = "editor", "correct horse"
 EDITOR = "editor@example.org"
@@ -108,33 +109,43 @@ class Server:
     inbox: Inbox
 
 
+def listen(
+    certificate: tuple[Path, Path], security: str, auth: bool, handler: Any = None
+) -> tuple[Controller, Server]:
+    """A real SMTP server on 127.0.0.1 that speaks SECURITY; AUTH required when AUTH is true."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(*certificate)
+    inbox = handler or Inbox()
+    port = free_port()
+    tls: dict[str, Any] = {
+        "starttls": {"tls_context": context, "require_starttls": True},
+        # aiosmtpd offers AUTH only after STARTTLS unless told: over implicit TLS, say so
+        "ssl": {"ssl_context": context, "auth_require_tls": False},
+        "none": {"auth_require_tls": False},  # a local relay: AUTH in the clear is its business
+    }[security]
+    login: dict[str, Any] = {"auth_required": True, "authenticator": authenticator} if auth else {}
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, **tls, **login)
+    controller.start()
+    return controller, Server(port, inbox)
+
+
 @pytest.fixture
 def server(certificate: tuple[Path, Path]) -> Iterator[Server]:
     """A real SMTP server on 127.0.0.1: STARTTLS required, then AUTH required."""
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(*certificate)
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(
-        inbox,
-        hostname="127.0.0.1",
-        port=port,
-        tls_context=context,
-        require_starttls=True,
-        auth_required=True,
-        authenticator=authenticator,
-    )
-    controller.start()
-    yield Server(port, inbox)
+    controller, running = listen(certificate, "starttls", auth=True)
+    yield running
     controller.stop()
 
 
-def configure(project: Path, port: int, security: str = "starttls") -> None:
+def configure(
+    project: Path, port: int, security: str = "starttls", user: str | None = USER
+) -> None:
     """Add [tool.newsletter.smtp] for the test server to the project's settings."""
+    login = f'user = "{user}"\n' if user else ""
     with (project / "pyproject.toml").open("a", encoding="utf-8") as handle:
         handle.write(
             f'\n[tool.newsletter.smtp]\nhost = "127.0.0.1"\nport = {port}\n'
-            f'security = "{security}"\nuser = "{USER}"\n'
+            f'security = "{security}"\n{login}'
         )
 
 
@@ -176,6 +187,7 @@ def test_proof_arrives_with_the_rendered_parts(
     assert message["To"] == EDITOR
     assert message["From"] == "SUN Chenghao <sunchenghao@tsinghua.edu.cn>"
     assert message["List-Unsubscribe"] is None
+    assert message["List-Id"] is None  # a proof goes to the editor, not to the list
     assert message.get_content_type() == "multipart/alternative"
     text, html = (part.get_content() for part in message.iter_parts())
     assert text == (rendered / SAMPLE / "email.txt").read_text(encoding="utf-8")
@@ -185,6 +197,82 @@ def test_proof_arrives_with_the_rendered_parts(
     assert run(project, "send", SAMPLE, "--to", EDITOR).exit_code == 0
     second = parse(server.inbox.messages[1][2])
     assert second["Message-ID"] != message["Message-ID"]
+
+
+@pytest.mark.usefixtures("trusted")
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+@pytest.mark.parametrize("auth", [True, False], ids=["auth", "no-auth"])
+@pytest.mark.parametrize("security", ["none", "starttls", "ssl"])
+def test_proof_arrives_whatever_the_security_and_login(
+    project: Path, certificate: tuple[Path, Path], security: str, auth: bool
+) -> None:
+    controller, server = listen(certificate, security, auth)
+    try:
+        configure(project, server.port, security, USER if auth else None)
+        result = run(project, "send", "6", "--to", EDITOR)
+    finally:
+        controller.stop()
+    assert result.exit_code == 0, result.output
+    login = f"Logging in as {USER}...\n" if auth else ""
+    assert result.stderr == (
+        f"Connecting to 127.0.0.1:{server.port} ({security})...\n"
+        f"{login}Sending issues/{SAMPLE}.md to {EDITOR}...\n"
+    )
+    ((mail_from, rcpt_tos, data),) = server.inbox.messages
+    assert (mail_from, rcpt_tos) == (SENDER, [EDITOR])
+    assert parse(data)["Subject"].strip().startswith("[Proof] ZHAO Long")
+
+
+@dataclass
+class OldInbox(Inbox):
+    """A server from before ESMTP: it refuses EHLO, so the client must say HELO."""
+
+    greetings: list[str] = field(default_factory=list)
+
+    async def handle_EHLO(
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        self.greetings.append("EHLO")
+        return ["502 5.5.2 Command not implemented"]
+
+    async def handle_HELO(self, server: Any, session: Any, envelope: Any, hostname: str) -> str:
+        self.greetings.append("HELO")
+        session.host_name = hostname
+        return "250 127.0.0.1"
+
+
+@pytest.mark.usefixtures("trusted")
+def test_a_server_without_ehlo_is_greeted_with_helo(
+    project: Path, certificate: tuple[Path, Path]
+) -> None:
+    inbox = OldInbox()
+    controller, server = listen(certificate, "none", auth=False, handler=inbox)
+    try:
+        configure(project, server.port, "none", None)
+        result = run(project, "send", "6", "--to", EDITOR)
+    finally:
+        controller.stop()
+    assert result.exit_code == 0, result.output
+    assert inbox.greetings == ["EHLO", "HELO"]
+    assert len(inbox.messages) == 1
+
+
+@pytest.mark.usefixtures("trusted")
+def test_starttls_on_a_server_without_it_is_one_line(
+    project: Path, certificate: tuple[Path, Path]
+) -> None:
+    controller, server = listen(certificate, "none", auth=False)
+    try:
+        configure(project, server.port, "starttls", None)
+        result = run(project, "send", "6", "--to", EDITOR)
+    finally:
+        controller.stop()
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == (
+        f"Error: 127.0.0.1:{server.port} does not offer STARTTLS: set security to 'ssl' "
+        "(usually port 465) or 'none' in [tool.newsletter.smtp]"
+    )
+    assert server.inbox.messages == []
 
 
 @pytest.mark.usefixtures("trusted")
@@ -296,10 +384,12 @@ def test_password_comes_from_the_environment_only(
         handle.write('password = "hunter2"\n')
     line = settings.read_text(encoding="utf-8").count("\n")
     result = run(project, "check")
-    assert (result.exit_code, result.stderr) == (
+    assert (result.exit_code, result.stdout) == (
         1,
-        f"pyproject.toml:{line}: smtp.password: the password is never read from a file: "
-        "set NEWSLETTER_SMTP_PASSWORD instead\n",
+        checked(
+            f"pyproject.toml:{line}: smtp.password: the password is never read from a file: "
+            "set NEWSLETTER_SMTP_PASSWORD instead"
+        ),
     )
 
 
@@ -312,7 +402,7 @@ def test_smtp_settings_are_checked_with_their_lines(project: Path) -> None:
         )
     result = run(project, "check")
     assert result.exit_code == 1
-    assert result.stderr == (
+    assert result.stdout == checked(
         f"pyproject.toml:{start}: missing required setting 'smtp.host'\n"
         f"pyproject.toml:{start + 1}: unknown setting 'smtp.hots' (did you mean 'smtp.host'?)\n"
         f"pyproject.toml:{start + 2}: smtp.port: expected a port number (1-65535), got 70000\n"
@@ -349,8 +439,10 @@ def test_an_empty_host_is_reported(project: Path) -> None:
     with settings.open("a", encoding="utf-8") as handle:
         handle.write('\n[tool.newsletter.smtp]\nhost = ""\n')
     result = run(project, "check", "--validate-only")
-    assert (result.exit_code, result.stderr) == (
+    assert (result.exit_code, result.stdout) == (
         1,
-        f"pyproject.toml:{line}: smtp.host: expected a host name such as 'smtp.example.org', "
-        "got ''\n",
+        checked(
+            f"pyproject.toml:{line}: smtp.host: expected a host name such as 'smtp.example.org', "
+            "got ''"
+        ),
     )

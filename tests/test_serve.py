@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from markupsafe import escape
 
 from .conftest import SAMPLE, run
 from .test_browser import browser  # noqa: F401 (a fixture)
@@ -41,6 +42,22 @@ class Server:
                 return response.status, response.read().decode("utf-8")
         except urllib.error.HTTPError as error:
             return error.code, error.read().decode("utf-8")
+
+    def head(self, path: str) -> tuple[int, dict[str, str], bytes]:
+        """The status, headers and body (none, if all is well) of a HEAD request."""
+        request = urllib.request.Request(self.url + path.lstrip("/"), method="HEAD")
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, dict(response.headers), response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, dict(error.headers), error.read()
+
+    def printed(self, text: str) -> str:
+        """Wait for the server to print a line with TEXT (it does once a rebuild is done)."""
+        while True:
+            line = self.lines.get(timeout=30)
+            if text in line:
+                return line
 
     def stop(self) -> tuple[int, str, str]:
         """Ctrl-C: the exit status, and all it printed on stdout and stderr."""
@@ -171,7 +188,7 @@ def test_open_page_follows_the_file_on_disk(
 
     # a syntax error shows its path:line: message in the page; fixing it recovers
     edit(issue, "tags: [China-Russia, SCO, BRICS, Multilateralism]", "tags: [China-Russia, SCO")
-    broken = run(project, "check").stderr.strip()
+    broken = "\n".join(run(project, "check").stdout.splitlines()[:-1])  # the last: counts
     assert broken.startswith(f"issues/{SAMPLE}.md:")
     expect(frame.locator("pre.problems")).to_have_text(broken, timeout=2000)
 
@@ -217,3 +234,105 @@ def test_switches_for_a_375px_frame_and_dark_mode(
     assert "width=375" in page.url and "dark=1" in page.url
     assert "ZHAO LONG" in frame.locator("pre").inner_text().upper()
     page.close()
+
+
+BROKEN_TITLE = "title: Next week: a preview"  # an unquoted ': ' in a value: a YAML error
+DRAFT = "issues/008-next-week.md"
+
+
+def break_the_draft(project: Path) -> str:
+    """Put a YAML error in issue 8 (the draft); return its message, as `check` prints it."""
+    edit(project / DRAFT, "title: Next week", BROKEN_TITLE)
+    message = run(project, "check").stdout.splitlines()[0]
+    assert message == (
+        f"{DRAFT}:4: front matter: YAML syntax error: mapping values are not allowed here: "
+        "put a value with ': ' in quotes, as in title: \"Next week: a preview\""
+    )
+    return message
+
+
+def test_a_broken_issue_leaves_every_other_in_the_preview(server: Server, project: Path) -> None:
+    message = break_the_draft(project)
+    # the file's name, or 'the project' when the save came before the watcher was up
+    assert server.printed("changed:").endswith(
+        " changed: 2 issues OK, errors shown in the browser\n"
+    )
+    status, index = server.get("/")
+    assert status == 200
+    assert "ZHAO Long on China-Russia" in index and "ZHANG Xin on Opportunities" in index
+    assert "<tr><td>8</td>" not in index
+    assert f'<pre class="problems errors">{escape(message)}</pre>' in index
+    for page in (f"/{SAMPLE}/", f"/{SAMPLE}/email.html", f"/{SAMPLE}/index.html"):
+        assert server.get(page)[0] == 200, page
+    for page in ("/008-next-week/", "/008-next-week/email.html", "/008-next-week/index.html"):
+        status, body = server.get(page)
+        assert status == 500, page
+        assert f'<pre class="problems">{escape(message)}</pre>' in body, page
+        assert len(RELOAD_SCRIPT.findall(body)) == 1  # it reloads into the issue once fixed
+
+    # fixed, it is back without a restart
+    edit(project / DRAFT, BROKEN_TITLE, "title: Next week")
+    assert server.printed("changed:") == f"{DRAFT} changed: 3 issues OK\n"
+    status, index = server.get("/")
+    assert "<tr><td>8</td>" in index and '<pre class="problems' not in index
+    assert server.get("/008-next-week/")[0] == 200
+    assert server.stop()[0] == 0
+
+
+def test_head_answers_as_get_without_a_body(server: Server) -> None:
+    for page in ("/", f"/{SAMPLE}/", f"/{SAMPLE}/email.html", f"/{SAMPLE}/email.txt"):
+        status, headers, body = server.head(page)
+        got_status, got = server.get(page)
+        assert (status, body) == (got_status, b""), page
+        assert headers["Content-Length"] == str(len(got.encode())), page
+        assert headers["Content-Type"] == (
+            "text/plain; charset=utf-8" if page.endswith(".txt") else "text/html; charset=utf-8"
+        )
+    status, headers, body = server.head("/no-such-issue/")
+    assert (status, body) == (404, b"")
+    status, headers, body = server.head("/_events")
+    assert (status, headers["Content-Type"], body) == (200, "text/event-stream", b"")
+    assert server.stop()[0] == 0
+
+
+@pytest.mark.parametrize("port", ["99999", "-1", "65536", "http"])
+def test_a_port_out_of_range_is_a_usage_error_in_one_line(project: Path, port: str) -> None:
+    result = run(project, "serve", "--port", port)
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        2,
+        "",
+        f"Error: --port: expected a port number from 0 to 65535 (0: any free port), got {port}\n",
+    )
+
+
+def test_the_index_shows_a_broken_issue_and_the_others_still_preview(
+    browser: Any,  # noqa: F811 (the fixture)
+    project: Path,
+) -> None:
+    from playwright.sync_api import expect
+
+    assert run(project, "new", "--title", "Next week").exit_code == 0
+    message = break_the_draft(project)
+    running = start(project)
+    try:
+        page = browser.new_page(viewport={"width": 1100, "height": 900})
+        page.goto(f"{running.url}{SAMPLE}/")
+        frame = page.frame_locator("iframe")
+        expect(frame.locator("h1.title")).to_contain_text("ZHAO Long on China-Russia")
+        expect(page.locator(".toolbar .title")).to_contain_text("No. 6")
+
+        page.goto(running.url)
+        expect(page.locator("pre.problems.errors")).to_have_text(message)
+        expect(page.locator("h2")).to_have_text(f"Left out until fixed: {DRAFT}")
+        expect(page.locator("tbody tr")).to_have_count(2)
+
+        # the index reloads by itself when the issue is fixed: issue 8 is back, the error gone
+        edit(project / DRAFT, BROKEN_TITLE, "title: Next week")
+        expect(page.locator("tbody tr")).to_have_count(3, timeout=5000)
+        expect(page.locator("pre.problems")).to_have_count(0)
+        page.goto(f"{running.url}008-next-week/")
+        expect(page.locator(".toolbar .title")).to_contain_text("No. 8")
+        page.close()
+    finally:
+        code, _stdout, stderr = running.stop()
+    assert (code, stderr) == (0, "")
