@@ -23,7 +23,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
-from . import manifest, output, parallel, uptodate
+from . import images, manifest, output, parallel, uptodate
 from .config import Settings, load_settings
 from .errors import InvalidInput, Problem, UnknownIssue
 from .manifest import Entry, Manifest, Models, Sources
@@ -131,11 +131,12 @@ def survey(settings: Settings, sources: Sources, last: Manifest) -> Survey:
     known: list[Entry] = []
     unread: list[tuple[Path, manifest.Stat, str, str]] = []
     folder = settings.issues_dir.relative_to(settings.root).as_posix()
+    pictures = images.fingerprint(settings.issues_dir)  # an issue is read with its images
     for path in paths:
         shown = f"{folder}/{path.name}"
         stat = manifest.stat_of(str(path)) or (0, 0, 0)
         content = last.content(shown, stat) or manifest.digest(path.read_bytes())
-        checked = manifest.digest(sources.checks, shown, content)
+        checked = manifest.digest(sources.checks, shown, content, pictures)
         entry = last.issues.get(shown)
         if entry is not None and entry.checked == checked:
             known.append(entry if entry.stat == stat else replace(entry, stat=stat))
@@ -311,6 +312,7 @@ def render_issue_files(
         f"{issue.out_dir}/email.txt": text.encode(),
         f"{issue.out_dir}/email.eml": email.message(content, settings, text, html),
     }
+    files.update(images.files(settings.root, content))  # resized, named by their content
     return IssueFiles(files, article)
 
 

@@ -12,9 +12,10 @@ from urllib.parse import urljoin
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
+from mdit_py_plugins.attrs import attrs_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
-from . import text
+from . import images, text
 
 if TYPE_CHECKING:
     from .issues import Issue
@@ -68,6 +69,9 @@ def parser() -> MarkdownIt:
     """
     md = _Parser("commonmark", {"html": True, "typographer": False, "maxNesting": 100})
     md.use(footnote_plugin, move_to_end=False)
+    # An image's size may be given after it, ![A chart](https://…/wide.png){width=520}: nothing
+    # but a width and a height, and after images only ({...} anywhere else stays text).
+    md.use(attrs_plugin, after=("image",), allowed=("width", "height"))
     md.add_render_rule("footnote_open", _render_footnote_open)
     md.add_render_rule("footnote_caption", _render_footnote_caption)
     return md
@@ -80,14 +84,14 @@ def parse(source: str) -> tuple[list[Token], dict[str, Any]]:
 
 
 def _absolutise(tokens: list[Token], base_url: str) -> None:
-    """Resolve relative link and image targets against the issue's own URL, in place."""
+    """Resolve relative link targets against the issue's own URL, in place (images are placed
+    by images.Placement: a relative one is a local file, with a URL of its own)."""
     for token in tokens:
         if token.children:
             _absolutise(token.children, base_url)
-        for attr in ("href", "src"):
-            value = token.attrGet(attr)
-            if isinstance(value, str) and not value.startswith("#"):
-                token.attrSet(attr, urljoin(base_url, value))
+        value = token.attrGet("href")
+        if isinstance(value, str) and not value.startswith("#"):
+            token.attrSet("href", urljoin(base_url, value))
 
 
 def inline_to_html(source: str) -> str:
@@ -148,6 +152,7 @@ class RenderedIssue:
     note: Fragment
     sections: tuple[RenderedSection, ...]
     links: tuple[str, ...]
+    pictures: tuple[images.Picture, ...] = ()  # the local images of its text, as placed
 
 
 # --- footnotes: one numbering for the whole issue ----------------------------------------------
@@ -274,11 +279,16 @@ def _fragment(tokens: list[Token], refs: text.LinkRefs) -> Fragment:
 
 def render_issue(issue: Issue) -> RenderedIssue:
     """Render the editor's note, every section and every key point, in reading order."""
-    sources = [issue.note]
+    sources, widths = [issue.note], [images.COLUMN]
     for section in issue.sections:
         sources.append(section.intro if section.key_points else section.body)
         sources.extend(point.body for point in section.key_points)
-    parts = iter(_parse_parts(sources, issue.url))
+        widths += [images.COLUMN] + [images.KEY_POINT] * len(section.key_points)
+    parsed = _parse_parts(sources, issue.url)
+    placement = images.Placement.of(issue)
+    for tokens, width in zip(parsed, widths, strict=True):
+        placement.place(tokens, width)
+    parts = iter(parsed)
     refs = text.LinkRefs()
     note = _fragment(next(parts), refs)
     sections = []
@@ -295,4 +305,4 @@ def render_issue(issue: Issue) -> RenderedIssue:
                 plain(section.title), inline_to_html(section.title), section.key, intro, points
             )
         )
-    return RenderedIssue(issue, note, tuple(sections), tuple(refs.urls))
+    return RenderedIssue(issue, note, tuple(sections), tuple(refs.urls), tuple(placement.pictures))

@@ -69,6 +69,7 @@ def _inputs(root: Path) -> list[list[Any]]:
         *_stats(root, ["pyproject.toml"]),
         *_stats(root / "layouts", _listing(root / "layouts")),
         *_stats(folder, issues),
+        *_stats(folder / "images", _listing(folder / "images")),  # the issues' images
         *_stats(package, code),
     ]
 
