@@ -15,6 +15,7 @@ Every `<img>` gets `width` and `height` attributes at the size it is shown in th
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import io
 import logging
@@ -27,7 +28,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urljoin, urlsplit
 
-from .config import did_you_mean
 from .errors import InvalidInput, Problem
 
 if TYPE_CHECKING:
@@ -159,10 +159,10 @@ def inspect(issues_dir: Path, root: Path, src: str) -> Source:
             )
         data = target.read_bytes()
     except FileNotFoundError:
-        present = sorted(
-            f"images/{p.relative_to(folder).as_posix()}" for p in folder.rglob("*") if p.is_file()
-        )
-        raise Refused(f"no file {shown}{did_you_mean(src, present)}") from None
+        names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+        close = difflib.get_close_matches(written.removeprefix(f"{FOLDER}/"), names, n=1)
+        hint = f" (did you mean '{FOLDER}/{close[0]}'?)" if close else ""
+        raise Refused(f"no file {shown}{hint}") from None
     except OSError as exc:
         raise Refused(f"cannot read {shown}: {exc.strerror or exc}") from None
     try:

@@ -2,12 +2,15 @@
 
 Nothing is written: every page is rendered in memory from the project as it is on disk, and the
 reload script is added to the preview's pages only, never to what `newsletter render` writes.
+An issue's local images are served from the preview too, resized as `render` writes them: the
+pages point to them there rather than at site_url, where they are not uploaded yet.
 """
 
 from __future__ import annotations
 
 import errno
 import hashlib
+import html
 import logging
 import re
 import secrets
@@ -25,7 +28,7 @@ import click
 import jinja2
 from markupsafe import Markup
 
-from . import build, layouts, site
+from . import build, images, layouts, site
 from . import email as email_stage
 from .config import SETTINGS_FILE, Settings
 from .errors import InvalidInput, Problem
@@ -171,6 +174,8 @@ class Preview:
         name = relative.name
         if relative.parts[:1] == ("layouts",):
             return not name.startswith(".") and not name.endswith("~")
+        if relative.parts[:2] == ("issues", images.FOLDER):
+            return not name.startswith(".") and not name.endswith("~")
         if relative.parts[:1] == ("issues",):
             return len(relative.parts) == 2 and name.endswith(".md") and not name.startswith(".")
         return relative == Path(SETTINGS_FILE)
@@ -308,6 +313,8 @@ class Preview:
             return self._page(snapshot, issue.title, _shell_html(issue, query), shell=True)
         if name in ("email.html", "index.html", "text.html", "email.txt"):
             return self._document(snapshot, issue, name, query.get("dark") == "1")
+        if "/" not in name and name.endswith((".png", ".jpg")):
+            return self._document(snapshot, issue, name, False)
         body = Markup("<main><h1>Not found</h1><p>{} is not a page of the preview.</p></main>")
         return self._page(snapshot, "Not found", body.format(path), HTTPStatus.NOT_FOUND)
 
@@ -348,6 +355,9 @@ class Preview:
             if issue.slug not in snapshot.rendered:
                 snapshot.rendered[issue.slug] = render_issue(issue)
             content = snapshot.rendered[issue.slug]
+            pictures = images.used(content)
+            if name.endswith((".png", ".jpg")):
+                return _image(settings, pictures, f"{issue.slug}/{name}")
             if name == "email.html":
                 document = email_stage.render_html(env, content, settings)
             elif name == "index.html":
@@ -365,10 +375,22 @@ class Preview:
             return self._page(snapshot, "Errors", body, HTTPStatus.INTERNAL_SERVER_ERROR)
         if dark:
             document = LIGHT.sub("(max-width: 0px)", DARK.sub("(min-width: 0px)", document))
+        for picture in pictures:  # served here: not uploaded to site_url yet
+            for written in (html.escape(picture.url), picture.url):
+                document = document.replace(written, f"/{picture.output}")
         return Response(HTTPStatus.OK, _with_reload(document, snapshot.token).encode())
 
 
 # --- the preview's own pages -----------------------------------------------------------------
+
+
+def _image(settings: Settings, pictures: list[images.Picture], output: str) -> Response:
+    """The image file OUTPUT of an issue, as `render` writes it; 404 if the issue has none."""
+    for picture in pictures:
+        if picture.output == output:
+            return Response(HTTPStatus.OK, images.render(settings.root, picture), picture.mime)
+    body = f"No image {output} in the preview.".encode()
+    return Response(HTTPStatus.NOT_FOUND, body, "text/plain; charset=utf-8")
 
 
 def _shown(path: Path, root: Path) -> str:
