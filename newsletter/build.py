@@ -312,7 +312,7 @@ def render_issue_files(
         f"{issue.out_dir}/email.txt": text.encode(),
         f"{issue.out_dir}/email.eml": email.message(content, settings, text, html),
     }
-    files.update(images.files(settings.root, content))  # resized, named by their content
+    files.update(images.files(settings.root, images.used(content)))  # resized, named by content
     return IssueFiles(files, article)
 
 

@@ -340,38 +340,61 @@ def _upright(image: PILImage.Image, source: Source) -> PILImage.Image:
     return clean
 
 
-def process(data: bytes, picture: Picture) -> bytes:
-    """The file written for PICTURE from its source's DATA: upright, resized, without metadata."""
-    from PIL import Image, ImageOps
+def _decoded(data: bytes, source: Source, drafted: Picture | None = None) -> PILImage.Image:
+    """The upright pixels of SOURCE's DATA; a JPEG decoded at 1/2, 1/4 or 1/8 of its size when
+    that is enough for DRAFTED (per picture, so that its file never depends on another's)."""
+    from PIL import Image
 
-    source = picture.source
-    assert source is not None
-    width, height = picture.pixels
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         with Image.open(io.BytesIO(data)) as opened:
-            if opened.format in ("JPEG", "MPO"):  # decode at 1/2, 1/4 or 1/8 when that is enough
+            if drafted is not None:
+                width, height = drafted.pixels
                 scale = max(width / source.width, height / source.height)
                 raw = opened.size
                 opened.draft(opened.mode, (round(raw[0] * scale), round(raw[1] * scale)))
             opened.load()
-            image = _upright(opened, source)
+            return _upright(opened, source)
+
+
+def _written(image: PILImage.Image, picture: Picture) -> bytes:
+    """IMAGE resized (or cropped) to PICTURE's pixels, as PNG or JPEG, with no timestamp."""
+    from PIL import Image, ImageOps
+
+    size = picture.pixels
     if picture.square:
-        image = ImageOps.fit(image, (width, height), Image.Resampling.LANCZOS, centering=(0.5, 0.4))
-    elif image.size != (width, height):
-        image = image.resize((width, height), Image.Resampling.LANCZOS)
+        image = ImageOps.fit(image, size, Image.Resampling.LANCZOS, centering=(0.5, 0.4))
+    elif image.size != size:
+        image = image.resize(size, Image.Resampling.LANCZOS)
     out = io.BytesIO()
-    if source.kind == "png":
-        image.save(out, "PNG", compress_level=9)  # no pnginfo: no text, no tIME chunk
+    if picture.source is not None and picture.source.kind == "png":
+        image.save(out, "PNG")  # no pnginfo: no text, no tIME chunk
     else:
         image.save(out, "JPEG", quality=85, optimize=True, progressive=False, subsampling="4:2:0")
     return out.getvalue()
 
 
-def render(root: Path, picture: Picture) -> bytes:
-    """The file written for a local PICTURE, from its source in the project at ROOT."""
-    source = picture.source
-    assert source is not None
+def process(data: bytes, source: Source, pictures: Sequence[Picture]) -> list[bytes]:
+    """The files written for PICTURES of SOURCE, from its DATA: upright, resized, no metadata.
+    A PNG or a WebP is decoded once for all of them; a JPEG once for each, at its own scale."""
+    shared: PILImage.Image | None = None
+    written = []
+    for picture in pictures:
+        if source.kind == "jpeg" and _is_jpeg(data):
+            image = _decoded(data, source, picture)
+        else:
+            shared = shared or _decoded(data, source)
+            image = shared
+        written.append(_written(image, picture))
+    return written
+
+
+def _is_jpeg(data: bytes) -> bool:
+    return data[:3] == b"\xff\xd8\xff"
+
+
+def render(root: Path, source: Source, pictures: Sequence[Picture]) -> list[bytes]:
+    """The files written for PICTURES of SOURCE, a local image of the project at ROOT."""
     path = root / source.path
     try:
         data = path.read_bytes()
@@ -382,19 +405,24 @@ def render(root: Path, picture: Picture) -> bytes:
         message = "the image changed while the issue was rendered: render again"
         raise InvalidInput([Problem(source.path, 1, message)])
     try:
-        return process(data, picture)
+        return process(data, source, pictures)
     except (OSError, ValueError, SyntaxError) as exc:  # Pillow's errors for a damaged file
         message = f"the image cannot be decoded ({exc}): save it again as PNG or JPEG"
         raise InvalidInput([Problem(source.path, 1, message)]) from None
 
 
-def files(root: Path, rendered: RenderedIssue) -> dict[str, bytes]:
-    """The image files of a rendered issue, by their path under out/."""
+def files(root: Path, pictures: Iterable[Picture]) -> dict[str, bytes]:
+    """The files written for local PICTURES (each source read and decoded once), by their path
+    under out/."""
+    by_source: dict[Source, dict[str, Picture]] = {}
+    for picture in pictures:
+        if picture.source is not None:
+            by_source.setdefault(picture.source, {}).setdefault(picture.output, picture)
     found: dict[str, bytes] = {}
-    for picture in used(rendered):
-        if picture.output not in found:
-            found[picture.output] = render(root, picture)
-    return found
+    for source, outputs in by_source.items():
+        written = render(root, source, list(outputs.values()))
+        found.update(zip(outputs, written, strict=True))
+    return dict(sorted(found.items()))
 
 
 def fingerprint(issues_dir: Path) -> str:

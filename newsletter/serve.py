@@ -388,7 +388,8 @@ def _image(settings: Settings, pictures: list[images.Picture], output: str) -> R
     """The image file OUTPUT of an issue, as `render` writes it; 404 if the issue has none."""
     for picture in pictures:
         if picture.output == output:
-            return Response(HTTPStatus.OK, images.render(settings.root, picture), picture.mime)
+            data = images.files(settings.root, [picture])[output]
+            return Response(HTTPStatus.OK, data, picture.mime)
     body = f"No image {output} in the preview.".encode()
     return Response(HTTPStatus.NOT_FOUND, body, "text/plain; charset=utf-8")
 
