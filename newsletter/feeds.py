@@ -26,6 +26,9 @@ RSS, ATOM = "application/rss+xml", "application/atom+xml"
 # Links inside an issue to its own footnotes: absolute in feeds, where a reader shows the entry
 # away from its page (RSS has no base URL, and Atom's would be the feed's own).
 SAME_PAGE_LINK = re.compile(r'(\s(?:href|src)=")#')
+# The inline styles of the issue's HTML (an image's size, a code block's wrapping) are for the
+# email; a feed reader styles an entry itself, and the feed validator flags them.
+INLINE_STYLE = re.compile(r' style="[^"]*"')
 
 
 @dataclass(frozen=True)
@@ -37,9 +40,9 @@ class Entry:
 
     @classmethod
     def of(cls, issue: Issue, content: str) -> Entry:
-        """An entry whose links to its own page's anchors point to the issue's web page, its
-        images without the email's fluid style (feed readers size them; validators flag it)."""
-        content = content.replace(f' style="{images.FLUID}"', "")
+        """An entry whose links to its own page's anchors point to the issue's web page, without
+        the inline styles meant for mail clients."""
+        content = INLINE_STYLE.sub("", content)
         return cls(issue, SAME_PAGE_LINK.sub(rf"\1{issue.url}#", content))
 
     @property

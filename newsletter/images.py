@@ -54,6 +54,14 @@ PHOTO = 64  # an author's portrait beside the byline, square
 # The style of every image in an issue's text: it never grows past its column, whatever its
 # width attribute says. Inline, so that it holds where a client drops the <style> element.
 FLUID = "max-width:100%;height:auto"
+
+
+def fluid(width: int) -> str:
+    """The inline style of an image shown at most WIDTH px wide (0: unknown): it shrinks with
+    its column, and so does its box when the image is not loaded (its alt text shows instead)."""
+    return f"width:100%;max-width:{width}px;height:auto" if width else FLUID
+
+
 # Bump when processing changes: output names then change with the bytes they name.
 VERSION = "1"
 
@@ -290,7 +298,7 @@ class Placement:
                 token.attrSet("width", str(picture.width))
             if picture.height:
                 token.attrSet("height", str(picture.height))
-            token.attrSet("style", FLUID)
+            token.attrSet("style", fluid(picture.width))
 
 
 def used(rendered: RenderedIssue) -> list[Picture]:
