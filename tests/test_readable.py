@@ -225,7 +225,9 @@ def test_nothing_scrolls_sideways_at_375px(
     assert _scroll_width(tab) <= 375
 
 
-def test_the_email_is_600px_wide_on_a_wide_screen(tab: Any, everything: tuple[Path, list[str]]) -> None:
+def test_the_email_is_600px_wide_on_a_wide_screen(
+    tab: Any, everything: tuple[Path, list[str]]
+) -> None:
     """...and, with every width attribute at most the column's, as wide in Outlook for Windows,
     which sizes images by their width attribute alone."""
     out, _ = everything
