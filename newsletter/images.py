@@ -177,7 +177,9 @@ def inspect(issues_dir: Path, root: Path, src: str) -> Source:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError):
+    except Image.DecompressionBombError:
+        raise Refused("too many pixels to resize: save a smaller copy") from None
+    except (UnidentifiedImageError, OSError, SyntaxError):
         raise Refused(_format_problem(data, target)) from None
     with image:
         kind = image.format or ""
