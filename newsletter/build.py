@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import output, parallel, stamp, state
+from . import images, output, parallel, stamp, state
 from .config import Settings, load_settings
 from .errors import InvalidInput, Problem, UnknownIssue
 from .state import Record, Sources, State
@@ -82,11 +82,12 @@ def read(
     folder = settings.issues_dir.relative_to(settings.root).as_posix()
     records: list[Record] = []
     unread: list[tuple[Path, stamp.Stat, str, str]] = []  # path, stat, hash of bytes, of checks
+    pictures = images.fingerprint(settings.issues_dir)  # an issue is read with its images
     for path in paths:
         shown = f"{folder}/{path.name}"
         stat = stamp.stat_of(str(path)) or (0, 0, 0)
         content = last.content(shown, stat) or state.digest(path.read_bytes())
-        checked = state.digest(sources.checks, shown, content)
+        checked = state.digest(sources.checks, shown, content, pictures)
         record = last.records.get(shown)
         if record is not None and record.checked == checked:
             records.append(record if record.stat == stat else replace(record, stat=stat))

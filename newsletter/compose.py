@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import jinja2
 
-from . import email, layouts, site
+from . import email, images, layouts, site
 from .config import Settings
 from .content import RenderedIssue, render_issue
 from .model import Issue
@@ -82,6 +82,8 @@ def finish(draft: Draft, settings: Settings, inlined: str) -> IssueFiles:
         f"{folder}/email.eml": email.message(draft.content, settings, draft.text, html),
     }
     files.update((name, page.encode()) for name, page in draft.redirects.items())
+    # Its local images, resized and named by content.
+    files.update(images.files(settings.root, images.used(draft.content)))
     return IssueFiles(draft.issue, files, draft.article, html, draft.text)
 
 

@@ -13,20 +13,20 @@ from urllib.parse import urljoin
 
 from markdown_it.token import Token
 
-from . import text
+from . import images, text
 from .markdown import inline_to_html, parse, parser, plain
 from .model import Issue
 
 
 def _absolutise(tokens: list[Token], base_url: str) -> None:
-    """Resolve relative link and image targets against the issue's own URL, in place."""
+    """Resolve relative link targets against the issue's own URL, in place (images are placed
+    by images.Placement: a relative one is a local file, with a URL of its own)."""
     for token in tokens:
         if token.children:
             _absolutise(token.children, base_url)
-        for attr in ("href", "src"):
-            value = token.attrGet(attr)
-            if isinstance(value, str) and not value.startswith("#"):
-                token.attrSet(attr, urljoin(base_url, value))
+        value = token.attrGet("href")
+        if isinstance(value, str) and not value.startswith("#"):
+            token.attrSet("href", urljoin(base_url, value))
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,7 @@ class RenderedIssue:
     note: Fragment
     sections: tuple[RenderedSection, ...]
     links: tuple[str, ...]
+    pictures: tuple[images.Picture, ...] = ()  # the local images of its text, as placed
 
 
 # --- footnotes: one numbering for the whole issue ----------------------------------------------
@@ -188,11 +189,16 @@ def _fragment(tokens: list[Token], refs: text.LinkRefs) -> Fragment:
 
 def render_issue(issue: Issue) -> RenderedIssue:
     """Render the editor's note, every section and every key point, in reading order."""
-    sources = [issue.note]
+    sources, widths = [issue.note], [images.COLUMN]
     for section in issue.sections:
         sources.append(section.intro if section.key_points else section.body)
         sources.extend(point.body for point in section.key_points)
-    parts = iter(_parse_parts(sources, issue.url))
+        widths += [images.COLUMN] + [images.KEY_POINT] * len(section.key_points)
+    parsed = _parse_parts(sources, issue.url)
+    placement = images.Placement.of(issue)
+    for tokens, width in zip(parsed, widths, strict=True):
+        placement.place(tokens, width)
+    parts = iter(parsed)
     refs = text.LinkRefs()
     note = _fragment(next(parts), refs)
     sections = []
@@ -209,4 +215,4 @@ def render_issue(issue: Issue) -> RenderedIssue:
                 plain(section.title), inline_to_html(section.title), section.key, intro, points
             )
         )
-    return RenderedIssue(issue, note, tuple(sections), tuple(refs.urls))
+    return RenderedIssue(issue, note, tuple(sections), tuple(refs.urls), tuple(placement.pictures))

@@ -15,8 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
+from typing import Any
 
-from . import __version__
+from . import __version__, images
 from .config import Settings
 from .model import Issue
 
@@ -25,6 +26,9 @@ RSS, ATOM = "application/rss+xml", "application/atom+xml"
 # Links inside an issue to its own footnotes: absolute in feeds, where a reader shows the entry
 # away from its page (RSS has no base URL, and Atom's would be the feed's own).
 SAME_PAGE_LINK = re.compile(r'(\s(?:href|src)=")#')
+# The inline styles of the issue's HTML (an image's size, a code block's wrapping) are for the
+# email; a feed reader styles an entry itself, and the feed validator flags them.
+INLINE_STYLE = re.compile(r' style="[^"]*"')
 
 
 @dataclass(frozen=True)
@@ -36,7 +40,9 @@ class Entry:
 
     @classmethod
     def of(cls, issue: Issue, content: str) -> Entry:
-        """An entry whose links to its own page's anchors point to the issue's web page."""
+        """An entry whose links to its own page's anchors point to the issue's web page, without
+        the inline styles meant for mail clients."""
+        content = INLINE_STYLE.sub("", content)
         return cls(issue, SAME_PAGE_LINK.sub(rf"\1{issue.url}#", content))
 
     @property
@@ -84,6 +90,10 @@ def _generator(settings: Settings, entries: Sequence[Entry], self_url: str, kind
     newest = max((entry.issue.updated for entry in entries), default=_no_entries_date())
     fg.updated(when(newest))  # also the RSS lastBuildDate
     fg.pubDate(when(max((e.issue.date for e in entries), default=newest)))
+    if kind == RSS and any(entry.issue.image for entry in entries):
+        fg.load_extension("media", atom=False, rss=True)  # its namespace only when it is used
+    if kind == ATOM:
+        fg.register_extension("image_link", _NoNamespace, _ImageLink, atom=True, rss=False)
     for entry in entries:  # newest first
         issue = entry.issue
         fe = fg.add_entry(order="append")
@@ -99,7 +109,54 @@ def _generator(settings: Settings, entries: Sequence[Entry], self_url: str, kind
         fe.content(entry.content, type="html")
         for tag in issue.tags:
             fe.category(term=tag)
+        if issue.image:
+            _image(fe, issue.image, kind)
     return fg
+
+
+def _image(fe: Any, picture: images.Picture, kind: str) -> None:
+    """The issue's image: media:content in RSS (an enclosure would need its length in bytes),
+    a link rel="enclosure" in Atom."""
+    if kind == RSS:
+        content = {"url": picture.url, "medium": "image", "type": picture.mime}
+        if picture.width and picture.height:
+            content |= {"width": str(picture.width), "height": str(picture.height)}
+        fe.media.content(group=None, **{key: value for key, value in content.items() if value})
+    else:
+        fe.image_link.picture = picture
+
+
+class _NoNamespace:
+    """A feedgen extension that adds nothing to the feed itself."""
+
+    def extend_ns(self) -> dict[str, str]:
+        """No namespace of its own."""
+        return {}
+
+    def extend_atom(self, element: Any) -> Any:
+        """The element as it is."""
+        return element
+
+    def extend_rss(self, element: Any) -> Any:
+        """The element as it is."""
+        return element
+
+
+class _ImageLink(_NoNamespace):
+    """An Atom entry's link rel="enclosure" to the issue's image (feedgen's own entry links
+    lose their rel and type, and a second alternate link would be invalid)."""
+
+    picture: images.Picture | None = None
+
+    def extend_atom(self, element: Any) -> Any:
+        """The entry with the link added."""
+        from feedgen.util import xml_elem
+
+        if self.picture is not None:
+            link = xml_elem("link", element, href=self.picture.url, rel="enclosure")
+            if self.picture.mime:
+                link.set("type", self.picture.mime)
+        return element
 
 
 def rss(settings: Settings, entries: Sequence[Entry]) -> bytes:
@@ -135,6 +192,8 @@ def json_feed(settings: Settings, entries: Sequence[Entry]) -> bytes:
         }
         if issue.article.url:
             item["external_url"] = issue.article.url  # the article the issue presents
+        if issue.image:
+            item["image"] = issue.image.url
         if issue.tags:
             item["tags"] = list(issue.tags)
         items.append(item)

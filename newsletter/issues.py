@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import yaml
 from markdown_it.token import Token
 
-from . import markdown
+from . import images, markdown
 from .across import READ_AS_ISSUES, across, missing_section, strays, unknown_section
 from .across import repeated as repeated  # where build.verify found it before across.py
 from .config import SectionSpec, Settings, did_you_mean, normalise_title
 from .errors import InvalidInput, Problem
+from .images import Picture, Source
 from .model import Article, Author, Issue, KeyPoint, Section
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -76,6 +77,8 @@ FRONT_MATTER: dict[str, bool] = {  # key -> required
     "id": False,
     "updated": False,
     "aliases": False,
+    "image": False,
+    "image_alt": False,
     "article": True,
 }
 ARTICLE_KEYS: dict[str, bool] = {
@@ -86,7 +89,7 @@ ARTICLE_KEYS: dict[str, bool] = {
     "url": False,
     "doi": False,
 }
-AUTHOR_KEYS: dict[str, bool] = {"name": True, "name_native": False}
+AUTHOR_KEYS: dict[str, bool] = {"name": True, "name_native": False, "photo": False}
 
 
 class _FileChecker:
@@ -291,7 +294,11 @@ def _mapping(field: Field | None, key: str, where: int, check: _FileChecker) -> 
     return field.value
 
 
-def _article(fields: dict[str, Field], check: _FileChecker) -> Article:
+# (value, key, line) -> the picture, or None with an error reported
+Pictures = Callable[[str, str, int], Picture | None]
+
+
+def _article(fields: dict[str, Field], check: _FileChecker, photo: Pictures) -> Article:
     where = fields["article"].line if "article" in fields else 1
     raw = _mapping(fields.get("article"), "article", where, check)
     if not raw:
@@ -313,10 +320,13 @@ def _article(fields: dict[str, Field], check: _FileChecker) -> Article:
                 check.error(item.line, f"{prefix[:-1]}: expected 'name:' (and 'name_native:')")
                 continue
             _unknown_keys(item.value, AUTHOR_KEYS, prefix, check)
+            portrait = _text(item.value, "photo", check, where=item.line, prefix=prefix)
+            line = item.value["photo"].line if "photo" in item.value else item.line
             authors.append(
                 Author(
                     _text(item.value, "name", check, where=item.line, prefix=prefix, required=True),
                     _text(item.value, "name_native", check, where=item.line, prefix=prefix),
+                    photo(portrait, f"{prefix}photo", line) if portrait else None,
                 )
             )
     url = _text(raw, "url", check, where=where, prefix="article.")
@@ -609,6 +619,59 @@ def _check_template(
             check.error(min(after, default=last_line), missing_section(spec.title))
 
 
+# --- images ------------------------------------------------------------------------------------
+
+
+def _picture(
+    settings: Settings, slug: str, check: _FileChecker, value: str, key: str, line: int
+) -> Picture | None:
+    """The image named by front matter KEY: a file in issues/images/ or an http(s) URL. An
+    author's photo is a square beside the byline; the issue's image, the email's whole width."""
+    square = key.endswith(".photo")
+    width = images.PHOTO if square else images.LEAD
+    if images.is_local(value):
+        try:
+            source = images.inspect(settings.issues_dir, settings.root, value)
+        except images.Refused as exc:
+            check.error(line, f"{key}: {exc}")
+            return None
+        return images.local(source, settings.url(f"{slug}/"), slug, width, square)
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        check.error(
+            line,
+            f"{key}: expected a file in issues/images/ (written 'images/NAME') or an https:// "
+            f"URL, got {value!r}",
+        )
+        return None
+    return images.remote(value, width, width if square else 0, at_most=width)
+
+
+def _body_images(
+    body: str, offset: int, settings: Settings, check: _FileChecker
+) -> tuple[Source, ...]:
+    """The local images the body shows, each checked: missing, too big or of a format mail
+    clients cannot show is an error at the line the image is written on."""
+    tokens, env = markdown.parse(body)
+    lines = body.split("\n")
+    found: dict[str, Source] = {}
+    refused: set[str] = set()
+    for token, block in images.image_tokens(tokens, env):
+        src = str(token.attrGet("src") or "")
+        if not src or not images.is_local(src) or src in found or src in refused:
+            continue
+        written = (src, unquote(src))
+        line = next(
+            (n for n in range(block, len(lines)) if any(w in lines[n] for w in written)), block
+        )
+        try:
+            found[src] = images.inspect(settings.issues_dir, settings.root, src)
+        except images.Refused as exc:
+            refused.add(src)
+            check.error(offset + line, f"image {src!r}: {exc}")
+    return tuple(found.values())
+
+
 # --- one file, then all of them ------------------------------------------------------------------
 
 
@@ -735,8 +798,21 @@ def read_issue(path: Path, settings: Settings) -> tuple[Issue | None, list[Probl
             for item, tag in zip(items, tags, strict=True):
                 _check_text(tag, "tags", item.line, check)
     aliases = _aliases(fields.get("aliases"), path.stem, check)
-    article = _article(fields, check)
+
+    def picture(value: str, key: str, line: int) -> Picture | None:
+        return _picture(settings, path.stem, check, value, key, line)
+
+    article = _article(fields, check, picture)
     note, sections = _sections(body, body_line, settings.sections, check)
+    local_images = _body_images(body, body_line, settings, check) if "![" in body else ()
+    lead_src = _text(fields, "image", check, where=where)
+    lead = picture(lead_src, "image", fields["image"].line) if lead_src else None
+    image_alt = _text(fields, "image_alt", check, where=where)
+    if image_alt and not lead_src:
+        check.error(
+            fields["image_alt"].line,
+            "image_alt: there is no image to describe: add 'image:' or remove this line",
+        )
 
     if check.failed or day is None or updated is None or not isinstance(number, int):
         return None, check.problems
@@ -762,6 +838,9 @@ def read_issue(path: Path, settings: Settings) -> tuple[Issue | None, list[Probl
         id_line=fields["id"].line if pinned else number_field.line if number_field else 1,
         aliases=aliases,
         aliases_line=fields["aliases"].line if "aliases" in fields else 0,
+        image=lead,
+        image_alt=image_alt,
+        local_images=local_images,
     )
     return issue, check.problems
 

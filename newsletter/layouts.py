@@ -32,6 +32,15 @@ MONTHS = (
     "December",
 )
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+DARK_MEDIA = re.compile(r"@media[^{]*\(\s*prefers-color-scheme\s*:\s*dark\s*\)[^{]*\{", re.I)
+CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
+CSS_RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
+# Outlook.com marks what its dark mode recoloured: data-ogsc for text, data-ogsb for backgrounds.
+OUTLOOK_MARKS = {
+    "color": "[data-ogsc]",
+    "background-color": "[data-ogsb]",
+    "border-color": "[data-ogsb]",
+}
 
 
 @dataclass(frozen=True)
@@ -69,6 +78,30 @@ def linkify_emails(value: str) -> Markup:
     return Markup(EMAIL.sub(lambda m: f'<a href="mailto:{m.group(0)}">{m.group(0)}</a>', escaped))
 
 
+def outlook_dark(css: str) -> Markup:
+    """The stylesheet's `prefers-color-scheme: dark` rules again for Outlook.com's dark mode,
+    each selector behind the mark Outlook.com sets: the same colours, written once."""
+    rules: list[str] = []
+    css = CSS_COMMENT.sub("", css)
+    for media in DARK_MEDIA.finditer(css):
+        depth, end = 1, media.end()
+        while depth and end < len(css):  # to the brace that closes the @media block
+            depth += {"{": 1, "}": -1}.get(css[end], 0)
+            end += 1
+        for selectors, body in CSS_RULE.findall(css[media.end() : end - 1]):
+            names = [s.strip() for s in selectors.split(",") if s.strip()]
+            for mark in dict.fromkeys(OUTLOOK_MARKS.values()):
+                declarations = [
+                    d.strip()
+                    for d in body.split(";")
+                    if OUTLOOK_MARKS.get(d.partition(":")[0].strip().lower()) == mark
+                ]
+                if declarations:
+                    marked = ", ".join(f"{mark} {name}" for name in names)
+                    rules.append(f"{marked} {{ {'; '.join(declarations)}; }}")
+    return Markup("\n".join(rules))
+
+
 def wrap_filter(value: str, indent: str = "", hanging: str | None = None) -> str:
     """Wrap a layout's own line of text at 72 display columns."""
     return "\n".join(text.wrap(str(value), text.WIDTH, indent, hanging))
@@ -97,7 +130,11 @@ def environment(settings: Settings, compiled: Path | None = None) -> jinja2.Envi
         auto_reload=False,
     )
     env.filters.update(
-        longdate=longdate, linkify_emails=linkify_emails, wrap=wrap_filter, rule=rule
+        longdate=longdate,
+        linkify_emails=linkify_emails,
+        wrap=wrap_filter,
+        rule=rule,
+        outlook_dark=outlook_dark,
     )
     return env
 

@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 from typing import Literal
 from urllib.parse import urljoin, urlsplit
 
-from . import markdown
+from . import images, markdown
 from .config import Settings
 from .errors import Problem
 from .issues import front_matter_end
@@ -105,6 +105,7 @@ class _Target:
     kind: Literal["link", "image"]
     url: str
     alt: str = ""
+    width: str = ""  # an image's, as given after it: ![…](…){width=520}
 
 
 def _targets(lines: list[str]) -> list[_Target]:
@@ -125,7 +126,8 @@ def _targets(lines: list[str]) -> list[_Target]:
             line = next((n for n in range(first, last) if url and url in lines[n]), first)
             first = line
             kind: Literal["link", "image"] = "link" if child.type == "link_open" else "image"
-            found.append(_Target(line + 1, kind, url, child.content))
+            width = str(child.attrGet("width") or "")
+            found.append(_Target(line + 1, kind, url, child.content, width))
     return found
 
 
@@ -191,6 +193,16 @@ def check_email(
             )
         if not target.url:
             error(target.line, f"{target.kind} with no URL: give it a full https:// URL")
+        elif target.kind == "image" and images.is_local(target.url):
+            pass  # a file in issues/images/, checked when the issue was read
+        elif target.kind == "image" and not target.width.isdigit() and scheme in ("http", "https"):
+            warning(
+                target.line,
+                f"image {target.url}: its size is unknown, and Outlook shows an image as wide "
+                f"as its file: give the width to show it at, as in "
+                f"![{target.alt or '...'}]({target.url}){{width={images.COLUMN}}}, or save a "
+                f"copy in issues/images/ and write images/NAME",
+            )
         elif not scheme:
             warning(
                 target.line,
@@ -203,6 +215,12 @@ def check_email(
                 f"{target.kind} to {target.url!r}: mail clients follow only https:// "
                 "(and mailto:) links; use a web address",
             )
+
+    if issue.image and not issue.image_alt:
+        error(
+            _key_line(lines, "image"),
+            "image: add 'image_alt:', a description of the image for readers who cannot see it",
+        )
 
     if not issue.is_draft:
         for line, word in _placeholders(lines):

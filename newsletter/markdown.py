@@ -11,8 +11,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
+from mdit_py_plugins.attrs import attrs_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 # Link and image targets an issue may have. Any other scheme (javascript:, vbscript:, data:,
@@ -26,6 +28,7 @@ IGNORED_IN_URLS = re.compile(r"[\x00-\x20\x7f]")
 # Lists, quotes, links and emphasis nested deeper than this are an error: nobody writes them, and
 # the parser and the renderers recurse once per level.
 MAX_NESTING = 32
+PRE = "white-space:pre-wrap"  # a code block's long lines wrap rather than widen the email
 
 
 class _Parser(MarkdownIt):
@@ -43,6 +46,14 @@ def _render_footnote_open(
     """A footnote's list item carries its own number: a section's notes need not start at 1."""
     number = tokens[idx].meta["id"] + 1
     return f'<li id="fn{number}" class="footnote-item" value="{number}">'
+
+
+def _render_pre(
+    self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    """A code block that wraps its long lines, even where a client drops the <style> element."""
+    rule = RendererHTML.fence if tokens[idx].type == "fence" else RendererHTML.code_block
+    return str(rule(self, tokens, idx, options, env)).replace("<pre>", f'<pre style="{PRE}">', 1)
 
 
 def _render_footnote_caption(
@@ -63,8 +74,13 @@ def parser() -> MarkdownIt:
     """
     md = _Parser("commonmark", {"html": True, "typographer": False, "maxNesting": 100})
     md.use(footnote_plugin, move_to_end=False)
+    # An image's size may be given after it, ![A chart](https://…/wide.png){width=520}: nothing
+    # but a width and a height, and after images only ({...} anywhere else stays text).
+    md.use(attrs_plugin, after=("image",), allowed=("width", "height"))
     md.add_render_rule("footnote_open", _render_footnote_open)
     md.add_render_rule("footnote_caption", _render_footnote_caption)
+    md.add_render_rule("fence", _render_pre)
+    md.add_render_rule("code_block", _render_pre)
     return md
 
 

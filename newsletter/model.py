@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from .images import Picture, Source
+
 
 @dataclass(frozen=True)
 class Author:
@@ -16,6 +18,7 @@ class Author:
 
     name: str
     name_native: str = ""
+    photo: Picture | None = None  # a portrait, shown beside the byline
 
     @property
     def full_name(self) -> str:
@@ -33,6 +36,11 @@ class Article:
     publication_native: str = ""
     url: str = ""
     doi: str = ""
+
+    @property
+    def has_photos(self) -> bool:
+        """True when an author has a photo: the card then shows one author a line."""
+        return any(author.photo for author in self.authors)
 
     @property
     def byline(self) -> str:
@@ -95,6 +103,14 @@ class Issue:
     id_line: int = 1  # where the id was pinned (or, when minted, where the number is)
     aliases: tuple[str, ...] = ()  # earlier slugs, each a redirect to this issue's page
     aliases_line: int = 0
+    image: Picture | None = None  # the lead and social image (its str() is its absolute URL)
+    image_alt: str = ""
+    local_images: tuple[Source, ...] = ()  # the files of issues/images/ its text shows
+
+    @property
+    def image_url(self) -> str:
+        """The absolute URL of the issue's image, or '' when it has none."""
+        return self.image.url if self.image else ""
 
     @property
     def is_draft(self) -> bool:

@@ -2,12 +2,15 @@
 
 Nothing is written: every page is rendered in memory from the project as it is on disk, and the
 reload script is added to the preview's pages only, never to what `newsletter render` writes.
+An issue's local images are served from the preview too, resized as `render` writes them: the
+pages point to them there rather than at site_url, where they are not uploaded yet.
 """
 
 from __future__ import annotations
 
 import errno
 import hashlib
+import html
 import logging
 import re
 import secrets
@@ -25,7 +28,7 @@ import click
 import jinja2
 from markupsafe import Markup
 
-from . import layouts
+from . import images, layouts
 from .compose import IssueFiles, compose
 from .config import SETTINGS_FILE, Settings, load_settings
 from .errors import InvalidInput, Problem
@@ -187,6 +190,8 @@ class Preview:
         name = relative.name
         if relative.parts[:1] == ("layouts",):
             return not name.startswith(".") and not name.endswith("~")
+        if relative.parts[:2] == ("issues", images.FOLDER):
+            return not name.startswith(".") and not name.endswith("~")
         if relative.parts[:1] == ("issues",):
             return len(relative.parts) == 2 and name.endswith(".md") and not name.startswith(".")
         return relative == Path(SETTINGS_FILE)
@@ -341,6 +346,8 @@ class Preview:
             return self._page(snapshot, issue.title, _shell_html(issue, query), shell=True)
         if name in ("email.html", "index.html", "text.html", "email.txt"):
             return self._document(snapshot, issue, name, query.get("dark") == "1")
+        if "/" not in name and name.endswith((".png", ".jpg")):
+            return self._document(snapshot, issue, name, False)
         body = Markup("<main><h1>Not found</h1><p>{} is not a page of the preview.</p></main>")
         return self._page(snapshot, "Not found", body.format(path), HTTPStatus.NOT_FOUND)
 
@@ -380,6 +387,8 @@ class Preview:
             if issue.slug not in snapshot.rendered:  # every file of the issue, as render writes
                 snapshot.rendered[issue.slug] = compose(snapshot.env, settings, issue)
             files = snapshot.rendered[issue.slug]
+            if name.endswith((".png", ".jpg")):
+                return _image(files, f"{issue.slug}/{name}")
         except InvalidInput as exc:
             self.report(
                 f"{issue.path}: cannot render {name}:\n" + "\n".join(map(str, exc.problems))
@@ -394,10 +403,24 @@ class Preview:
             document = files.files[f"{issue.out_dir}/{name}"].decode()
         if dark:
             document = LIGHT.sub("(max-width: 0px)", DARK.sub("(min-width: 0px)", document))
+        for output in files.names:  # its images, served here: not uploaded to site_url yet
+            if output.endswith((".png", ".jpg")):
+                url = settings.url(output)
+                for written in (html.escape(url), url):
+                    document = document.replace(written, f"/{output}")
         return Response(HTTPStatus.OK, _with_reload(document, snapshot.token).encode())
 
 
 # --- the preview's own pages -----------------------------------------------------------------
+
+
+def _image(files: IssueFiles, output: str) -> Response:
+    """The image file OUTPUT of an issue, as `render` writes it; 404 if the issue has none."""
+    if output in files.files:
+        kind = "image/png" if output.endswith(".png") else "image/jpeg"
+        return Response(HTTPStatus.OK, files.files[output], kind)
+    body = f"No image {output} in the preview.".encode()
+    return Response(HTTPStatus.NOT_FOUND, body, "text/plain; charset=utf-8")
 
 
 def _shown(path: Path, root: Path) -> str:

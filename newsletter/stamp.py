@@ -159,6 +159,7 @@ def _inputs(root: Path) -> list[list[Any]]:
         *_stats(root, ["pyproject.toml"]),
         *_stats(root / "layouts", _listing(root / "layouts")),
         *_stats(folder, issues),
+        *_stats(folder / "images", _listing(folder / "images")),  # the issues' local images
         *_stats(package, [path.name for path in package_modules()]),
     ]
 

@@ -33,6 +33,7 @@ import json
 import logging
 import os
 import time
+import types
 import typing
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -202,6 +203,11 @@ def from_data(kind: Any, data: Any) -> Any:
             raise TypeError(f"expected an object for {kind.__name__}")
         hints = _hints(kind)
         return kind(**{name: from_data(hints[name], value) for name, value in data.items()})
+    if typing.get_origin(kind) in (types.UnionType, typing.Union):  # 'X | None'
+        if data is None:
+            return None
+        kind = next(arg for arg in typing.get_args(kind) if arg is not type(None))
+        return from_data(kind, data)
     if kind is datetime:
         return datetime.fromisoformat(data)
     if typing.get_origin(kind) is tuple:

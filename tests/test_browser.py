@@ -14,24 +14,29 @@ from .conftest import SAMPLE
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
+def launch(playwright: Any) -> Any:
+    """Headless Chromium, without background network traffic."""
+    # launch() gives every run a fresh temporary profile (its own --user-data-dir).
+    return playwright.chromium.launch(
+        executable_path=CHROMIUM,
+        headless=True,
+        args=[
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--no-first-run",
+        ],
+    )
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Headless Chromium driven by Playwright, without background network traffic."""
+    """Headless Chromium driven by Playwright."""
     from playwright.sync_api import sync_playwright
 
-    # launch() gives every run a fresh temporary profile (its own --user-data-dir).
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-            ],
-        )
+        browser = launch(p)
         yield browser
         browser.close()
 

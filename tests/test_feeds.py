@@ -40,6 +40,7 @@ import html5lib
 import jsonschema
 import pytest
 
+from . import pictures
 from .conftest import SAMPLE, WORKOUT, run, snapshot
 
 ISSUE_7 = "007-zhang-xin-china-russia-rapprochement"
@@ -56,8 +57,12 @@ TAG_URI = re.compile(r"tag:[a-z0-9.-]+,\d{4}(-\d\d(-\d\d)?)?:[A-Za-z0-9;/?:@&=+$
 SAFE_ELEMENTS = {
     "a", "aside", "blockquote", "br", "code", "div", "em", "h1", "h2", "h3", "h4", "h5", "h6",
     "hr", "img", "li", "ol", "p", "pre", "section", "span", "strong", "sup", "ul",
+    "table", "tbody", "tr", "td",  # the card's byline, when an author has a photo
 }  # fmt: skip
-SAFE_ATTRIBUTES = {"alt", "class", "href", "id", "src", "start", "title", "value"}
+SAFE_ATTRIBUTES = {
+    "alt", "class", "href", "id", "src", "start", "title", "value",
+    "width", "height", "border", "cellpadding", "cellspacing", "valign",
+}  # fmt: skip
 
 # JSON Feed 1.1 (jsonfeed.org/version/1.1), the parts this publication uses, as a JSON Schema.
 AUTHOR = {
@@ -93,6 +98,7 @@ JSON_FEED_SCHEMA = {
                     "date_modified": {"type": "string", "pattern": RFC3339.pattern},
                     "authors": {"type": "array", "items": AUTHOR, "minItems": 1},
                     "tags": {"type": "array", "items": {"type": "string", "minLength": 1}},
+                    "image": {"type": "string", "format": "uri", "pattern": "^https://"},
                 },
             },
         },
@@ -244,7 +250,13 @@ def check_atom(data: bytes) -> list[ET.Element]:
         assert content is not None and content.get("type") == "html"
         check_html(content.text or "", ident)
         links = [link for link in entry.findall(f"{ATOM}link")]
-        assert [link.get("rel", "alternate") for link in links] == ["alternate"]
+        assert [link.get("rel", "alternate") for link in links] in (
+            ["alternate"],
+            ["alternate", "enclosure"],  # the issue's image
+        )
+        for link in links[1:]:
+            assert re.match(r"https://", link.get("href") or "")
+            assert (link.get("type") or "").startswith("image/")
     assert len(set(ids)) == len(ids)
     return entries
 
@@ -290,7 +302,16 @@ def set_front_matter(path: Path, key: str, value: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-@pytest.mark.parametrize("outputs", ["rendered", "workout"])
+@pytest.fixture
+def with_images(project: Path) -> Path:
+    """The sample project with the fixture issues that have images, rendered; its out/."""
+    pictures.add_image_issues(project)
+    result = run(project, "render")
+    assert result.exit_code == 0, result.output
+    return project / "out"
+
+
+@pytest.mark.parametrize("outputs", ["rendered", "workout", "with_images"])
 def test_feeds_follow_the_validator_rules(outputs: str, request: pytest.FixtureRequest) -> None:
     out: Path = request.getfixturevalue(outputs)
     items = check_rss((out / "feed.xml").read_bytes())
@@ -299,7 +320,11 @@ def test_feeds_follow_the_validator_rules(outputs: str, request: pytest.FixtureR
     check_text((out / "feed.xml").read_bytes())
     check_text((out / "atom.xml").read_bytes())
     check_json_text(feed)
-    assert len(items) == len(entries) == len(feed["items"]) == (2 if outputs == "rendered" else 3)
+    count = {"rendered": 2, "workout": 3, "with_images": 4}[outputs]
+    assert len(items) == len(entries) == len(feed["items"]) == count
+    for name in ("feed.xml", "atom.xml"):
+        result = feedparser.parse((out / name).read_bytes())
+        assert result.bozo == 0, (name, result.get("bozo_exception"))
 
 
 def test_feedparser_reads_rss_and_atom_without_error_and_json_has_the_same_entries(

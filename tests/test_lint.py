@@ -15,21 +15,21 @@ from .conftest import ROOT, run
 
 FIXTURES = ROOT / "tests" / "fixtures" / "lint"
 SIZES = (
-    "issues/007-zhang-xin-china-russia-rapprochement.md: email.html 27.1 KB "
-    "(Gmail clips over 102 KB), <style> 1.8 KB (Gmail drops it over 16 KB)\n"
-    "issues/006-zhao-long-china-russia.md: email.html 34.4 KB "
-    "(Gmail clips over 102 KB), <style> 1.8 KB (Gmail drops it over 16 KB)\n"
+    "issues/007-zhang-xin-china-russia-rapprochement.md: email.html 28.3 KB "
+    "(Gmail clips over 102 KB), <style> 3.0 KB (Gmail drops it over 16 KB)\n"
+    "issues/006-zhao-long-china-russia.md: email.html 35.7 KB "
+    "(Gmail clips over 102 KB), <style> 3.0 KB (Gmail drops it over 16 KB)\n"
 )
 
 # case: (the message, whether it is an error)
 EXPECTED = {
     "email-too-big": (
-        "issues/008-big.md:1: email.html is 109.8 KB: Gmail clips messages over 102 KB; "
+        "issues/008-big.md:1: email.html is 111.0 KB: Gmail clips messages over 102 KB; "
         "shorten the issue or trim the layout",
         True,
     ),
     "style-too-big": (
-        "layouts/style.css:1: warning: the email's <style> is 32.9 KB: Gmail drops it over "
+        "layouts/style.css:1: warning: the email's <style> is 34.1 KB: Gmail drops it over "
         "16 KB, and with it the mobile and dark-mode rules; trim the stylesheet",
         False,
     ),
@@ -37,6 +37,18 @@ EXPECTED = {
         "issues/008-image.md:20: image https://example.org/chart.png has no alt text: "
         "describe it, as in ![what it shows](...)",
         True,
+    ),
+    "image-without-image-alt": (
+        "issues/008-no-image-alt.md:5: image: add 'image_alt:', a description of the image for "
+        "readers who cannot see it",
+        True,
+    ),
+    "remote-image-size": (
+        "issues/008-remote-image.md:20: warning: image https://example.org/chart.png: its size "
+        "is unknown, and Outlook shows an image as wide as its file: give the width to show it "
+        "at, as in ![A chart of the trade figures](https://example.org/chart.png){width=520}, or "
+        "save a copy in issues/images/ and write images/NAME",
+        False,
     ),
     "layout-image-without-alt": (
         "layouts/email.html:1: an image has no alt text (https://chinaffairs.example/logo.png): "

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from markupsafe import escape
 
+from . import pictures
 from .conftest import SAMPLE, run
 from .test_browser import browser  # noqa: F401 (a fixture)
 
@@ -336,3 +337,42 @@ def test_the_index_shows_a_broken_issue_and_the_others_still_preview(
     finally:
         code, _stdout, stderr = running.stop()
     assert (code, stderr) == (0, "")
+
+
+def test_the_preview_shows_local_images_before_they_are_uploaded(
+    browser: Any,  # noqa: F811 (the fixture)
+    project: Path,
+    tmp_path: Path,
+) -> None:
+    issue = "009-liu-feng-arctic"
+    pictures.add_image_issues(project)
+    running = start(project)
+    try:
+        page = browser.new_page(viewport={"width": 600, "height": 900})
+        page.route("https://**/*", lambda route: route.abort())  # nothing is uploaded yet
+        page.goto(f"{running.url}{issue}/email.html")
+        shown = page.evaluate(
+            "[...document.images].map(i => [i.getAttribute('src'), i.naturalWidth])"
+        )
+        local = [src for src, width in shown if not src.startswith("https://images.example/")]
+        assert len(local) == 5
+        assert all(src.startswith(f"/{issue}/") for src in local)
+        assert all(width > 0 for src, width in shown if src in local)  # loaded from the preview
+
+        reference = tmp_path / "reference"
+        assert run(project, "render", "-o", str(reference)).exit_code == 0
+        for src in local:  # the same files that render writes
+            with urllib.request.urlopen(running.url + src.lstrip("/"), timeout=10) as response:
+                assert response.headers["Content-Type"] in ("image/png", "image/jpeg")
+                assert response.read() == (reference / src.lstrip("/")).read_bytes()
+        assert running.get(f"/{issue}/no-such-image.png")[0] == 404
+
+        # an image changed on disk: the open page reloads with the new one
+        (project / "issues" / "images" / "logo.png").write_bytes(pictures.small_png(280, 90))
+        page.wait_for_function(
+            "[...document.images].some(i => i.naturalWidth === 280 && i.naturalHeight === 90)",
+            timeout=5000,
+        )
+        page.close()
+    finally:
+        assert running.stop()[0] == 0
