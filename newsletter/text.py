@@ -182,7 +182,8 @@ def _block(node: SyntaxTreeNode, refs: LinkRefs, width: int) -> list[str]:
         inner = _blocks(node.children, refs, width - 2)
         return [f"> {line}" if line else ">" for line in inner]
     if kind in ("code_block", "fence"):
-        return ["    " + line for line in node.content.rstrip("\n").split("\n")]
+        # a blank line inside the code stays blank: no line of the plain text ends in spaces
+        return [f"    {line}".rstrip() for line in node.content.rstrip("\n").split("\n")]
     if kind == "hr":
         return ["* * *"]
     if kind == "footnote_block":

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import lxml.html
 
-from newsletter import text
+from newsletter import markdown, text
 
 from .conftest import WORKOUT
 
@@ -16,6 +16,12 @@ SLUG = WORKOUT.stem
 def between(document: str, start: str, end: str) -> str:
     """The text from the line START up to (not including) the line END."""
     return document[document.index(start) : document.index(end)]
+
+
+def plain(source: str, width: int = 72) -> tuple[str, list[str]]:
+    """The plain text of SOURCE, and the URLs it numbered."""
+    refs = text.LinkRefs()
+    return text.render(markdown.parse(source)[0], refs, width), refs.urls
 
 
 def test_display_width_counts_wide_characters_two_and_combining_marks_zero() -> None:
@@ -157,3 +163,15 @@ def test_web_page_footnotes_share_the_numbers_and_their_links_resolve(workout: P
     targets = {a.get("href")[1:] for a in page.iter("a") if a.get("href", "").startswith("#")}
     assert targets <= ids
     assert "[^" not in page.text_content()
+
+
+def test_code_blocks_are_indented_and_never_wrapped() -> None:
+    long = "x = '" + "y" * 80 + "'"
+    assert plain(f"```python\n{long}\n\n  indented  \n```") == (
+        f"    {long}\n\n      indented",
+        [],
+    )
+    assert plain("Text:\n\n    a\n\n\n    b\n\nAfter.") == (
+        "Text:\n\n    a\n\n\n    b\n\nAfter.",
+        [],
+    )
