@@ -162,8 +162,8 @@ def _block(node: SyntaxTreeNode, refs: LinkRefs, width: int) -> list[str]:
             lines.append(rule * min(width, max(display_width(line) for line in lines)))
         return lines
     if kind in ("bullet_list", "ordered_list"):
-        tight = bool(node.children) and all(
-            child.children and all(c.hidden for c in child.children if c.type == "paragraph")
+        tight = all(  # an empty item ('2.' alone) leaves the list tight, as in the HTML
+            all(c.hidden for c in child.children if c.type == "paragraph")
             for child in node.children
         )
         start = int(str(node.attrs.get("start", 1)))

@@ -175,3 +175,8 @@ def test_code_blocks_are_indented_and_never_wrapped() -> None:
         "Text:\n\n    a\n\n\n    b\n\nAfter.",
         [],
     )
+
+
+def test_an_empty_list_item_is_its_marker() -> None:
+    assert plain("1. a\n2.\n3. c") == ("1. a\n2.\n3. c", [])
+    assert plain("- a\n-\n\n- c") == ("- a\n\n-\n\n- c", [])
