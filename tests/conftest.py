@@ -63,9 +63,10 @@ settings.register_profile("long", max_examples=10_000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
-@pytest.fixture
-def workout(project: Path) -> Path:
-    """The sample project with the plain-text workout issue added and rendered; its out/."""
+@pytest.fixture(scope="session")
+def workout(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample project with the plain-text workout issue added, rendered once; its out/."""
+    project = copy_sample(tmp_path_factory.mktemp("workout") / "project")
     shutil.copy(WORKOUT, project / "issues" / WORKOUT.name)
     result = run(project, "render")
     assert result.exit_code == 0, result.output
