@@ -630,6 +630,8 @@ def read_issue(path: Path, settings: Settings) -> tuple[Issue | None, list[Probl
 
     title = _text(fields, "title", check, where=where, required=True)
     subtitle = _text(fields, "subtitle", check, where=where)
+    subject = _text(fields, "subject", check, where=where) or title
+    preheader = _text(fields, "preheader", check, where=where) or subtitle
     status = _text(fields, "status", check, where=where) or "published"
     if status not in ("draft", "published"):
         check.error(
@@ -673,9 +675,9 @@ def read_issue(path: Path, settings: Settings) -> tuple[Issue | None, list[Probl
         number=number,
         date=day,
         title=title,
-        subject=_text(fields, "subject", check, where=where) or title,
+        subject=subject,
         subtitle=subtitle,
-        preheader=_text(fields, "preheader", check, where=where) or subtitle,
+        preheader=preheader,
         tags=tuple(tags),
         status=status,
         id=pinned or f"tag:{host},{day.date().isoformat()}:issue-{number}",

@@ -1,0 +1,62 @@
+"""The loader's rules, one fixture per rule: each issue file of tests/fixtures/front-matter breaks
+one rule of the front matter and gets its exact message.
+
+The files are read by `load_issues` beside the sample issues (fast: nothing is rendered); one
+`newsletter check` then reads them all at once. The bad-input fixtures of test_bad_input.py are
+read here the same way.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from newsletter.config import load_settings
+from newsletter.errors import InvalidInput
+from newsletter.issues import Issue, load_issues, read_issue
+
+from .conftest import ROOT, copy_sample
+
+FIXTURES = ROOT / "tests" / "fixtures" / "front-matter"
+
+# case: its messages, as `newsletter check` prints them
+EXPECTED: dict[str, list[str]] = {
+    "preheader-not-text": ["5: preheader: expected text, got a list"],
+}
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A copy of the sample project, to which each test adds its issue files and removes them."""
+    yield copy_sample(tmp_path_factory.mktemp("front-matter") / "project")
+
+
+def load(project: Path, *files: Path) -> tuple[list[Issue], list[str]]:
+    """Load the project's issues with FILES added: the issues, and every problem as printed."""
+    added = [project / "issues" / file.name for file in files]
+    for file, target in zip(files, added, strict=True):
+        shutil.copy(file, target)
+    try:
+        issues, problems = load_issues(load_settings(project))
+    except InvalidInput as error:
+        return [], [str(problem) for problem in error.problems]
+    finally:
+        for target in added:
+            target.unlink()
+    return issues, [str(problem) for problem in problems]
+
+
+def test_every_fixture_has_its_messages() -> None:
+    assert sorted(p.name for p in FIXTURES.iterdir()) == sorted(f"008-{c}.md" for c in EXPECTED)
+
+
+@pytest.mark.parametrize("case", sorted(EXPECTED))
+def test_each_rule_gets_its_message(sample: Path, case: str) -> None:
+    issues, problems = load(sample, FIXTURES / f"008-{case}.md")
+    assert issues == []
+    assert problems == [f"issues/008-{case}.md:{message}" for message in EXPECTED[case]]
+    # an issue with an error is never handed on, whichever key has it
+    assert read_issue(FIXTURES / f"008-{case}.md", load_settings(sample))[0] is None
