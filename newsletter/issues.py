@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -31,6 +32,7 @@ TAG_URI = re.compile(
 # ends, and the two non-characters. A NUL in an issue is a paste from a binary file.
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 KEY_POINTS = normalise_title("Key Points")
+NO_TAG = "write the value as plain text, without a '!!' tag"
 
 
 @dataclass(frozen=True)
@@ -224,10 +226,19 @@ def _fields(node: yaml.Node, first_line: int, check: _FileChecker, seen: set[int
         ]
     try:
         return _Loader("").construct_object(node)
+    except yaml.MarkedYAMLError as exc:  # a tag it cannot make a value of: '!!binary x'
+        # its text without the mark, which would quote the line on lines of its own
+        check.error(line, f"front matter: {exc.problem or exc}; {NO_TAG}")
     except yaml.YAMLError as exc:
         check.error(line, f"front matter: {exc}")
-    except ValueError:  # Python reads integers of at most 4,300 digits
-        check.error(line, "front matter: a number too long to read")
+    # PyYAML's constructors fail so on a value their explicit tag does not fit ('!!float x',
+    # '!!bool x', "!!int ''", '!!timestamp x'), and Python on an integer of over 4,300 digits
+    except (ValueError, KeyError, IndexError, AttributeError):
+        tag, value = str(node.tag).rsplit(":", 1)[-1], str(node.value)
+        if tag == "int" and len(value) > sys.get_int_max_str_digits():
+            check.error(line, "front matter: a number too long to read")
+        else:
+            check.error(line, f"front matter: {value[:40]!r} is not a valid {tag}; {NO_TAG}")
     return None
 
 

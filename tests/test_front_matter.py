@@ -60,3 +60,49 @@ def test_each_rule_gets_its_message(sample: Path, case: str) -> None:
     assert problems == [f"issues/008-{case}.md:{message}" for message in EXPECTED[case]]
     # an issue with an error is never handed on, whichever key has it
     assert read_issue(FIXTURES / f"008-{case}.md", load_settings(sample))[0] is None
+
+
+def with_line(line: str, new: str) -> str:
+    """The base fixture's text with its line LINE (unique) replaced by NEW."""
+    text = (FIXTURES / "008-preheader-not-text.md").read_text(encoding="utf-8")
+    text = text.replace("preheader: [a, b]\n", "")
+    assert text.count(f"\n{line}\n") == 1
+    return text.replace(f"\n{line}\n", f"\n{new}\n")
+
+
+def problems_in(sample: Path, text: str) -> list[str]:
+    """The problems of an issue file with TEXT, read beside the sample issues."""
+    path = sample / "008-case.md"
+    path.write_text(text, encoding="utf-8")
+    try:
+        return load(sample, path)[1]
+    finally:
+        path.unlink()
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("!!bool maybe", "'maybe' is not a valid bool"),
+        ("!!bool ''", "'' is not a valid bool"),
+        ("!!int ''", "'' is not a valid int"),
+        ("!!int eight", "'eight' is not a valid int"),
+        ("!!float ''", "'' is not a valid float"),
+        ("!!timestamp soon", "'soon' is not a valid timestamp"),
+        ("!!binary abc", "failed to decode base64 data: Incorrect padding"),
+        (
+            "!!python/name:os.system",
+            "could not determine a constructor for the tag "
+            "'tag:yaml.org,2002:python/name:os.system'",
+        ),
+        ("!local x", "could not determine a constructor for the tag '!local'"),
+        ("8" * 4301, "a number too long to read"),
+    ],
+)
+def test_a_value_its_tag_does_not_fit_is_one_line_not_a_traceback(
+    sample: Path, value: str, message: str
+) -> None:
+    problems = problems_in(sample, with_line("number: 8", f"number: {value}"))
+    if "too long" not in message:
+        message += "; write the value as plain text, without a '!!' tag"
+    assert problems[0] == f"issues/008-case.md:2: front matter: {message}"
