@@ -143,6 +143,14 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
+class _Unreadable:
+    """The value of a key that YAML could not give (an alias, a bad tag): its error is reported
+    where it is written, and the checks of that key say nothing more."""
+
+
+_UNREADABLE = _Unreadable()
+
+
 @dataclass(frozen=True)
 class Field:
     """A front matter value and the line it was written on."""
@@ -199,12 +207,18 @@ def _control(value: str) -> str:
     return f"U+{ord(found.group()):04X}" if found else ""
 
 
-def _fields(node: yaml.Node, first_line: int, check: _FileChecker, seen: set[int]) -> Any:
-    """Turn a YAML node tree into plain values, mappings as dicts of Field with line numbers."""
+def _fields(
+    node: yaml.Node, first_line: int, check: _FileChecker, seen: set[int], at: int = 0
+) -> Any:
+    """Turn a YAML node tree into plain values, mappings as dicts of Field with line numbers.
+
+    AT is the line of the key whose value NODE is: an alias's node is the one it names, written
+    elsewhere."""
     line = node.start_mark.line + first_line
     if id(node) in seen:  # an alias: '*a' repeated a thousand times must not expand
-        check.error(line, "front matter: aliases ('*name') are not supported; write the value out")
-        return None
+        message = "front matter: aliases ('*name') are not supported; write the value out"
+        check.error(at or line, message)
+        return _UNREADABLE
     seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
         mapping: dict[str, Field] = {}
@@ -217,7 +231,7 @@ def _fields(node: yaml.Node, first_line: int, check: _FileChecker, seen: set[int
             if key in mapping:
                 check.error(key_line, f"{key}: repeated key (first at line {mapping[key].line})")
                 continue
-            mapping[key] = Field(_fields(value_node, first_line, check, seen), key_line)
+            mapping[key] = Field(_fields(value_node, first_line, check, seen, key_line), key_line)
         return mapping
     if isinstance(node, yaml.SequenceNode):
         return [
@@ -239,7 +253,7 @@ def _fields(node: yaml.Node, first_line: int, check: _FileChecker, seen: set[int
             check.error(line, "front matter: a number too long to read")
         else:
             check.error(line, f"front matter: {value[:40]!r} is not a valid {tag}; {NO_TAG}")
-    return None
+    return _UNREADABLE
 
 
 def _split_front_matter(text: str, check: _FileChecker) -> tuple[str, int, str, int] | None:
@@ -269,6 +283,8 @@ def front_matter_end(lines: list[str]) -> int | None:
 
 def _parse_date(raw: Any, key: str, line: int, check: _FileChecker) -> datetime | None:
     """An ISO date (midnight UTC) or an ISO date-time with an offset."""
+    if raw is _UNREADABLE:
+        return None
     value = raw if isinstance(raw, str) else ""
     try:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
@@ -297,6 +313,8 @@ def _text(
 ) -> str:
     """A single-line string value; line breaks inside it are folded to spaces."""
     field = fields.get(key)
+    if field is not None and field.value is _UNREADABLE:
+        return ""
     if field is None or field.value is None:
         if required:
             check.error(where, f"missing required key '{prefix}{key}'")
@@ -336,6 +354,8 @@ def _mapping(field: Field | None, key: str, where: int, check: _FileChecker) -> 
     if field is None:
         check.error(where, f"missing required key '{key}'")
         return {}
+    if field.value is _UNREADABLE:
+        return {}
     if not isinstance(field.value, dict):
         check.error(field.line, f"{key}: expected a mapping of keys, got {_shape(field.value)}")
         return {}
@@ -350,7 +370,9 @@ def _article(fields: dict[str, Field], check: _FileChecker) -> Article:
     _unknown_keys(raw, ARTICLE_KEYS, "article.", check)
     authors: list[Author] = []
     authors_field = raw.get("authors")
-    if (
+    if authors_field is not None and authors_field.value is _UNREADABLE:
+        pass
+    elif (
         authors_field is None
         or not isinstance(authors_field.value, list)
         or not authors_field.value
@@ -360,6 +382,8 @@ def _article(fields: dict[str, Field], check: _FileChecker) -> Article:
     else:
         for index, item in enumerate(authors_field.value):
             prefix = f"article.authors[{index + 1}]."
+            if item.value is _UNREADABLE:
+                continue
             if not isinstance(item.value, dict):
                 check.error(item.line, f"{prefix[:-1]}: expected 'name:' (and 'name_native:')")
                 continue
@@ -625,6 +649,8 @@ def read_issue(path: Path, settings: Settings) -> tuple[Issue | None, list[Probl
     number = number_field.value if number_field else None
     if number_field is None:
         check.error(where, "missing required key 'number'")
+    elif number is _UNREADABLE:
+        pass
     elif not isinstance(number, int) or isinstance(number, bool) or number < 1:
         check.error(number_field.line, f"number: expected a positive integer, got {number!r}")
 
@@ -665,7 +691,11 @@ def read_issue(path: Path, settings: Settings) -> tuple[Issue | None, list[Probl
     if "tags" in fields:
         value = fields["tags"].value
         items = [Field(value, fields["tags"].line)] if isinstance(value, str) else value
-        if not isinstance(items, list) or not all(
+        if value is _UNREADABLE or (
+            isinstance(items, list) and any(i.value is _UNREADABLE for i in items)
+        ):
+            pass
+        elif not isinstance(items, list) or not all(
             isinstance(i.value, str) and not _control(i.value) for i in items
         ):
             check.error(fields["tags"].line, "tags: expected a list of words, as in [SCO, BRICS]")

@@ -106,3 +106,41 @@ def test_a_value_its_tag_does_not_fit_is_one_line_not_a_traceback(
     if "too long" not in message:
         message += "; write the value as plain text, without a '!!' tag"
     assert problems[0] == f"issues/008-case.md:2: front matter: {message}"
+
+
+ALIAS = "front matter: aliases ('*name') are not supported; write the value out"
+BAD_INT = "front matter: 'x' is not a valid int; write the value as plain text, without a '!!' tag"
+
+
+@pytest.mark.parametrize(
+    ("line", "new", "message"),
+    [
+        ("number: &n 8", "number: !!int x", f"2: {BAD_INT}"),
+        ("date: 2024-10-21", "date: *n", f"3: {ALIAS}"),
+        ("date: 2024-10-21", "date: &day 2024-10-21\nupdated: *day", f"4: {ALIAS}"),
+        ("title: One front-matter rule broken at a time", "title: *n", f"4: {ALIAS}"),
+        ("date: 2024-10-21", "date: 2024-10-21\nsubject: *n", f"4: {ALIAS}"),
+        ("date: 2024-10-21", "date: 2024-10-21\nstatus: *n", f"4: {ALIAS}"),
+        ("date: 2024-10-21", "date: 2024-10-21\ntags: *n", f"4: {ALIAS}"),
+        ("date: 2024-10-21", "date: 2024-10-21\ntags: [SCO, !!int x]", f"4: {BAD_INT}"),
+        ("article:", "article: *n", f"6: {ALIAS}"),
+        ("  title: An article", "  title: *n", f"7: {ALIAS}"),
+        (
+            "  authors:\n    - name: ZHAO Long\n      name_native: 赵隆",
+            "  authors: *n",
+            f"8: {ALIAS}",
+        ),
+        ("    - name: ZHAO Long", "    - !!int x\n    - name: ZHAO Long", f"9: {BAD_INT}"),
+        ("    - name: ZHAO Long", "    - name: *n", f"9: {ALIAS}"),
+        ("  publication: Russian Studies", "  publication: *n", f"11: {ALIAS}"),
+    ],
+)
+def test_a_value_yaml_cannot_give_is_reported_once_where_it_is_written(
+    sample: Path, line: str, new: str, message: str
+) -> None:
+    text = with_line("number: 8", "number: &n 8")
+    if line == "article:":  # the article's own keys go with it
+        text = text[: text.index("article:")] + "article: *n\n---\n" + text.split("\n---\n", 1)[1]
+    else:
+        text = text.replace(f"\n{line}\n", f"\n{new}\n")
+    assert problems_in(sample, text) == [f"issues/008-case.md:{message}"]
