@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -18,13 +19,64 @@ from newsletter.config import load_settings
 from newsletter.errors import InvalidInput
 from newsletter.issues import Issue, load_issues, read_issue
 
-from .conftest import ROOT, copy_sample
+from . import test_bad_input
+from .conftest import ROOT, copy_sample, run
 
 FIXTURES = ROOT / "tests" / "fixtures" / "front-matter"
 
-# case: its messages, as `newsletter check` prints them
+# case: its messages, as `newsletter check` prints them after 'issues/008-CASE.md'
 EXPECTED: dict[str, list[str]] = {
-    "preheader-not-text": ["5: preheader: expected text, got a list"],
+    "no-article": [":1: missing required key 'article'"],
+    "article-not-a-mapping": [
+        ":6: article: expected a mapping of keys, got 'An article, by ZHAO Long'"
+    ],
+    "no-article-title": [":6: missing required key 'article.title'"],
+    "no-publication": [":6: missing required key 'article.publication'"],
+    "empty-publication": [":11: article.publication: must not be empty"],
+    "no-authors": [":6: article.authors: list at least one author, each with a 'name'"],
+    "empty-authors": [":8: article.authors: list at least one author, each with a 'name'"],
+    "author-not-a-mapping": [":9: article.authors[1]: expected 'name:' (and 'name_native:')"],
+    "no-author-name": [":9: missing required key 'article.authors[1].name'"],
+    "unknown-author-key": [":11: unknown key 'article.authors[1].affiliation'"],
+    "unknown-article-key": [":12: unknown key 'article.publisher'"],
+    "ftp-article-url": [
+        ":12: article.url: expected an absolute http(s) URL, got 'ftp://example.org/article.pdf'"
+    ],
+    "relative-article-url": [":12: article.url: expected an absolute http(s) URL, got '/article'"],
+    "bad-doi": [":13: article.doi: expected a DOI such as '10.1234/abcd', got '10.12/abcd'"],
+    "doi-with-spaces": [
+        ":13: article.doi: expected a DOI such as '10.1234/abcd', got '10.1234/abcd 2024'"
+    ],
+    "no-number": [":2: missing required key 'number'"],
+    "number-zero": [":2: number: expected a positive integer, got 0"],
+    "number-too-long": [":2: front matter: a number too long to read"],
+    "no-date": [":2: missing required key 'date'"],
+    "date-time-without-offset": [
+        ":3: date: a date-time needs an offset, as in '2024-10-21T09:30:00+00:00', "
+        "got '2024-10-21T09:30:00'"
+    ],
+    "bad-updated": [":4: updated: expected YYYY-MM-DD, got '2024-10-32'"],
+    "updated-before-date": [":4: updated: must not be before the issue's date"],
+    "bad-status": [":4: status: expected 'draft' or 'published', got 'finished'"],
+    "title-not-text": [":4: title: expected text, got a list"],
+    "empty-title": [":4: title: must not be empty"],
+    "preheader-not-text": [":5: preheader: expected text, got a list"],
+    "control-character": [":5: subtitle: control character U+0007 is not allowed"],
+    "tags-not-a-list": [":4: tags: expected a list of words, as in [SCO, BRICS]"],
+    "repeated-key": [":5: title: repeated key (first at line 4)"],
+    "key-not-a-name": [":4: front matter: keys must be plain names"],
+    "alias": [":6: front matter: aliases ('*name') are not supported; write the value out"],
+    "value-not-its-tag": [
+        ":5: front matter: 'maybe' is not a valid bool; write the value as plain text, "
+        "without a '!!' tag"
+    ],
+    "not-key-value": [":2: front matter: expected 'key: value' lines"],
+    "empty-front-matter": [
+        ":1: missing required key 'article'",
+        ":2: missing required key 'date'",
+        ":2: missing required key 'number'",
+        ":2: missing required key 'title'",
+    ],
 }
 
 
@@ -57,9 +109,31 @@ def test_every_fixture_has_its_messages() -> None:
 def test_each_rule_gets_its_message(sample: Path, case: str) -> None:
     issues, problems = load(sample, FIXTURES / f"008-{case}.md")
     assert issues == []
-    assert problems == [f"issues/008-{case}.md:{message}" for message in EXPECTED[case]]
+    assert problems == [f"issues/008-{case}.md{message}" for message in EXPECTED[case]]
     # an issue with an error is never handed on, whichever key has it
     assert read_issue(FIXTURES / f"008-{case}.md", load_settings(sample))[0] is None
+
+
+@pytest.mark.parametrize("case", sorted(test_bad_input.EXPECTED))
+def test_each_bad_input_gets_its_message_from_the_loader(sample: Path, case: str) -> None:
+    files = sorted((test_bad_input.FIXTURES / case).iterdir())
+    assert load(sample, *files) == ([], [test_bad_input.EXPECTED[case]])
+
+
+def test_check_reports_every_rule_broken_in_every_file_at_once(sample: Path) -> None:
+    for fixture in FIXTURES.iterdir():
+        shutil.copy(fixture, sample / "issues" / fixture.name)
+    try:
+        result = run(sample, "check")
+    finally:
+        for fixture in FIXTURES.iterdir():
+            (sample / "issues" / fixture.name).unlink()
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr.splitlines() == [
+        f"issues/{name}{message}"
+        for name, case in sorted((f"008-{case}.md", case) for case in EXPECTED)
+        for message in EXPECTED[case]
+    ]
 
 
 def with_line(line: str, new: str) -> str:
@@ -144,3 +218,113 @@ def test_a_value_yaml_cannot_give_is_reported_once_where_it_is_written(
     else:
         text = text.replace(f"\n{line}\n", f"\n{new}\n")
     assert problems_in(sample, text) == [f"issues/008-case.md:{message}"]
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("-1", "-1"),
+        ("1.5", "1.5"),
+        ("true", "True"),
+        ("'8'", "'8'"),
+        ("", "None"),
+    ],
+)
+def test_the_number_is_a_positive_integer(sample: Path, value: str, shown: str) -> None:
+    assert problems_in(sample, with_line("number: 8", f"number: {value}")) == [
+        f"issues/008-case.md:2: number: expected a positive integer, got {shown}"
+    ]
+
+
+def read(sample: Path, text: str) -> Issue:
+    """The Issue that an issue file with TEXT gives; it has no problem."""
+    path = sample / "issues" / "008-case.md"
+    path.write_text(text, encoding="utf-8")
+    try:
+        issue, problems = read_issue(path, load_settings(sample))
+    finally:
+        path.unlink()
+    assert issue is not None, problems
+    assert problems == []
+    return issue
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "10.1234/abcd.2024",
+        "https://doi.org/10.1234/abcd.2024",
+        "http://dx.doi.org/10.1234/abcd.2024",
+        "HTTPS://DOI.ORG/10.1234/abcd.2024",
+        "doi:10.1234/abcd.2024",
+    ],
+)
+def test_a_doi_may_be_written_as_its_url(sample: Path, written: str) -> None:
+    issue = read(sample, with_line("  doi: 10.1234/abcd.2024", f"  doi: {written}"))
+    assert issue.article.doi == "10.1234/abcd.2024"
+    assert issue.article.doi_url == "https://doi.org/10.1234/abcd.2024"
+
+
+def test_what_the_optional_keys_default_to(sample: Path) -> None:
+    issue = read(sample, with_line("  doi: 10.1234/abcd.2024", ""))
+    assert (issue.subject, issue.preheader) == (issue.title, issue.subtitle)
+    assert (issue.status, issue.is_draft, issue.tags) == ("published", False, ())
+    assert issue.updated == issue.date == datetime(2024, 10, 21, tzinfo=UTC)
+    assert issue.id == "tag:chinaffairs.example,2024-10-21:issue-8"
+    assert issue.id_line == 2
+    assert (issue.article.doi, issue.article.doi_url) == ("", "")
+    assert issue.article.byline == "ZHAO Long 赵隆"
+    assert issue.article.source == "Russian Studies"
+    assert issue.url == "https://chinaffairs.example/008-case/"
+
+
+def test_every_optional_key_is_read(sample: Path) -> None:
+    text = with_line(
+        "date: 2024-10-21",
+        "date: 2024-10-21T09:30:00+08:00\n"
+        "updated: 2024-10-23\n"
+        "subject: The subject\n"
+        "preheader: The preheader\n"
+        "status: draft\n"
+        "tags: [SCO,  Multipolar\n  World]\n"
+        "id: tag:chinaffairs.example,2024:eight",
+    ).replace(
+        "  publication: Russian Studies",
+        "  publication: 俄罗斯研究\n  publication_native: 《俄罗斯研究》",
+    )
+    issue = read(sample, text)
+    assert (issue.subject, issue.preheader, issue.status) == (
+        "The subject",
+        "The preheader",
+        "draft",
+    )
+    assert issue.is_draft
+    assert issue.tags == ("SCO", "Multipolar World")
+    assert (issue.id, issue.id_line) == ("tag:chinaffairs.example,2024:eight", 10)
+    assert issue.date == datetime(2024, 10, 21, 9, 30, tzinfo=timezone(timedelta(hours=8)))
+    assert issue.updated == datetime(2024, 10, 23, tzinfo=UTC)
+    assert issue.article.source == "俄罗斯研究 《俄罗斯研究》"
+    assert issue.article.url == "https://example.org/article"
+
+
+def test_a_title_over_several_lines_is_one_line(sample: Path) -> None:
+    text = with_line(
+        "title: One front-matter rule broken at a time", "title: >-\n  One rule\n\n  at a time"
+    )
+    assert read(sample, text).title == "One rule at a time"
+
+
+def test_a_single_tag_may_be_written_without_brackets(sample: Path) -> None:
+    text = with_line("date: 2024-10-21", "date: 2024-10-21\ntags: China-Russia")
+    assert read(sample, text).tags == ("China-Russia",)
+
+
+def test_the_front_matter_may_end_with_three_dots(sample: Path) -> None:
+    text = with_line("  doi: 10.1234/abcd.2024", "  doi: 10.1234/abcd.2024\n...")
+    text = text.replace("\n...\n---\n", "\n...\n", 1)
+    assert read(sample, text).note == "A note."
+
+
+def test_a_draft_may_be_marked_published(sample: Path) -> None:
+    text = with_line("date: 2024-10-21", "date: 2024-10-21\nstatus: published")
+    assert not read(sample, text).is_draft
