@@ -652,7 +652,7 @@ def read_issue(path: Path, settings: Settings) -> tuple[Issue | None, list[Probl
     elif number is _UNREADABLE:
         pass
     elif not isinstance(number, int) or isinstance(number, bool) or number < 1:
-        check.error(number_field.line, f"number: expected a positive integer, got {number!r}")
+        check.error(number_field.line, f"number: expected a positive integer, got {_shape(number)}")
 
     day: datetime | None = None
     if "date" not in fields:

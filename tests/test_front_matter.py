@@ -228,6 +228,8 @@ def test_a_value_yaml_cannot_give_is_reported_once_where_it_is_written(
         ("true", "True"),
         ("'8'", "'8'"),
         ("", "None"),
+        ("[8]", "a list"),
+        ("{n: 8}", "a mapping"),
     ],
 )
 def test_the_number_is_a_positive_integer(sample: Path, value: str, shown: str) -> None:
