@@ -10,11 +10,14 @@ feeds (the page's HTML, with links to a footnote made absolute).
 
 from __future__ import annotations
 
+import html
 import json
 import shutil
 
 import pytest
 from lxml import etree
+
+from newsletter import markdown
 
 from .conftest import ROOT, copy_sample, run
 
@@ -224,3 +227,32 @@ def test_the_page_and_the_feeds_carry_the_same_content(outputs: dict[str, str]) 
 
 def test_no_line_of_the_plain_text_ends_in_a_space(outputs: dict[str, str]) -> None:
     assert [line for line in outputs["email.txt"].split("\n") if line != line.rstrip()] == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://x.org/",
+        "http://x.org/",
+        "HTTPS://x.org/",
+        "mailto:a@x.org",
+        "tel:+8610",
+        "ftp://x",
+        "page/",
+        "../007/",
+        "#fn1",
+    ],
+)
+def test_web_mail_phone_ftp_and_relative_targets_are_links(url: str) -> None:
+    assert markdown.parser().render(f"[x](<{url}>) ![i](<{url}>)") == (
+        f'<p><a href="{url}">x</a> <img src="{url}" alt="i" /></p>\n'
+    )
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["javascript:alert(1)", "JavaScript:x", "vbscript:x", "data:text/html,x", "file:///x", "app:x"],
+)
+def test_any_other_target_is_printed_as_the_text_it_was(url: str) -> None:
+    written = f"[x](<{url}>)"
+    assert markdown.parser().render(written) == f"<p>{html.escape(written, quote=False)}</p>\n"

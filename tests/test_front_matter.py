@@ -330,3 +330,124 @@ def test_the_front_matter_may_end_with_three_dots(sample: Path) -> None:
 def test_a_draft_may_be_marked_published(sample: Path) -> None:
     text = with_line("date: 2024-10-21", "date: 2024-10-21\nstatus: published")
     assert not read(sample, text).is_draft
+
+
+@pytest.mark.parametrize(
+    ("name", "valid"),
+    [
+        ("008-wang-yi", True),
+        ("8", True),
+        ("2024-10-21-a1", True),
+        ("008_wang_yi", False),
+        ("008--wang", False),
+        ("-008", False),
+        ("008-", False),
+        ("008-Wang", False),
+        ("008-王毅", False),
+        ("008 wang", False),
+    ],
+)
+def test_the_slug_is_lowercase_letters_digits_and_single_hyphens(
+    sample: Path, name: str, valid: bool
+) -> None:
+    path = sample / "issues" / f"{name}.md"
+    path.write_text(with_line("number: 8", "number: 8"), encoding="utf-8")
+    try:
+        issue, problems = read_issue(path, load_settings(sample))
+    finally:
+        path.unlink()
+    assert (issue is not None) == valid
+    slug = (
+        f"issues/{name}.md:1: file name '{name}.md': the slug must be lowercase letters, "
+        "digits and hyphens, as in '006-zhao-long-china-russia.md'"
+    )
+    assert [str(p) for p in problems] == ([] if valid else [slug])
+
+
+@pytest.mark.parametrize(
+    ("char", "refused"),
+    [
+        ("\x00", True),
+        ("\x08", True),
+        ("\x0b", True),
+        ("\x0c", True),
+        ("\x0e", True),
+        ("\x1f", True),
+        ("\ufffe", True),
+        ("\uffff", True),
+        ("\t", False),
+        ("\x7f", False),
+        ("\u00a0", False),
+        ("\ufffd", False),
+    ],
+)
+def test_control_characters_are_refused_at_their_line_and_column(
+    sample: Path, char: str, refused: bool
+) -> None:
+    text = with_line("Summary text.", f"Summary{char}text.")
+    problems = problems_in(sample, text)
+    assert problems == (
+        [
+            f"issues/008-case.md:20: control character U+{ord(char):04X} at column 8: an issue "
+            "is plain text; remove it"
+        ]
+        if refused
+        else []
+    )
+
+
+@pytest.mark.parametrize(
+    ("doi", "valid"),
+    [
+        ("10.1234/x", True),
+        ("10.123456789/x", True),
+        ("10.123/x", False),
+        ("10.1234567890/x", False),
+        ("10.1234/", False),
+        ("11.1234/x", False),
+        ("10,1234/x", False),
+        ("prefix 10.1234/x", False),
+    ],
+)
+def test_a_doi_has_a_registrant_of_four_to_nine_digits(sample: Path, doi: str, valid: bool) -> None:
+    problems = problems_in(sample, with_line("  doi: 10.1234/abcd.2024", f"  doi: '{doi}'"))
+    assert problems == (
+        []
+        if valid
+        else [
+            f"issues/008-case.md:13: article.doi: expected a DOI such as '10.1234/abcd', "
+            f"got {doi!r}"
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    ("pinned", "problem"),
+    [
+        ("https://chinaffairs.example/issues/8", ""),
+        ("urn:uuid:1b4e28ba-2fa1-11d2-883f-0016d3cca427", ""),
+        ("tag:chinaffairs.example,2024-10-21:issue-8", ""),
+        ("tag:editors@chinaffairs.example,2024:eight#one", ""),
+        ("tag:chinaffairs.example,2024-10:8", ""),
+        ("Tag:chinaffairs.example,2024:8", "uri"),
+        ("no-scheme", "uri"),
+        ("https://chinaffairs.example/第八期", "uri"),
+        ("tag:ChinAffairs.example,2024:8", "tag"),
+        ("tag:chinaffairs.example:8", "tag"),
+        ("tag:chinaffairs.example,24:8", "tag"),
+        ("tag:-chinaffairs.example,2024:8", "tag"),
+        ("tag:chinaffairs-.example,2024:8", "tag"),
+    ],
+)
+def test_a_pinned_feed_id_is_an_ascii_uri_and_a_tag_uri_follows_rfc_4151(
+    sample: Path, pinned: str, problem: str
+) -> None:
+    text = with_line("date: 2024-10-21", f"date: 2024-10-21\nid: '{pinned}'")
+    messages = {
+        "uri": "id: expected an absolute URI in ASCII with a lowercase scheme, such as "
+        f"'tag:example.org,2024-10-07:issue-6', got {pinned!r}",
+        "tag": "id: a tag URI is 'tag:', a lowercase domain, ',', a date, ':' and a name, as in "
+        f"'tag:example.org,2024-10-07:issue-6', got {pinned!r}",
+    }
+    problems = problems_in(sample, text)
+    assert problems == ([f"issues/008-case.md:4: {messages[problem]}"] if problem else [])
