@@ -183,7 +183,7 @@ def _block(node: SyntaxTreeNode, refs: LinkRefs, width: int) -> list[str]:
         return [f"> {line}" if line else ">" for line in inner]
     if kind in ("code_block", "fence"):
         # a blank line inside the code stays blank: no line of the plain text ends in spaces
-        return [f"    {line}".rstrip() for line in node.content.rstrip("\n").split("\n")]
+        return [f"    {line}".rstrip() for line in node.content.rstrip().split("\n")]
     if kind == "hr":
         return ["* * *"]
     if kind == "footnote_block":

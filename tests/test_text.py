@@ -196,6 +196,11 @@ def test_code_blocks_are_indented_and_never_wrapped() -> None:
     )
 
 
+def test_a_code_block_ends_with_its_last_line_of_code() -> None:
+    assert plain("```\na\n   \n\t\n```\n\nAfter.") == ("    a\n\nAfter.", [])
+    assert plain("```\nX\n```") == ("    X", [])
+
+
 def test_code_in_a_list_and_in_a_quote() -> None:
     assert plain("- x\n\n  ```\n  code\n\n  more\n  ```\n") == (
         "- x\n\n      code\n\n      more",
