@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import Literal
 
 import pytest
 from click.testing import CliRunner, Result
@@ -39,7 +40,13 @@ def run(project: Path, *args: str) -> Result:
     return CliRunner().invoke(main, ["-C", str(project), *args], catch_exceptions=False)
 
 
-@pytest.fixture(scope="session")
+def shared(fixture_name: str, config: pytest.Config) -> Literal["session", "function"]:
+    """Once a session; once a test under mutation testing, where mutmut credits whatever a
+    fixture runs to the first test that asks for it, and so would skip the others."""
+    return "function" if "MUTANT_UNDER_TEST" in os.environ else "session"
+
+
+@pytest.fixture(scope=shared)
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample project rendered once for the whole session; returns its out/ folder."""
     target = copy_sample(tmp_path_factory.mktemp("sample") / "project")
@@ -63,7 +70,7 @@ settings.register_profile("long", max_examples=10_000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope=shared)
 def workout(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample project with the plain-text workout issue added, rendered once; its out/."""
     project = copy_sample(tmp_path_factory.mktemp("workout") / "project")
