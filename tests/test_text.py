@@ -8,8 +8,10 @@ import lxml.html
 import pytest
 
 from newsletter import markdown, text
+from newsletter.config import load_settings
+from newsletter.issues import read_issue
 
-from .conftest import WORKOUT
+from .conftest import ROOT, WORKOUT
 
 SLUG = WORKOUT.stem
 
@@ -383,3 +385,51 @@ def test_link_references_keep_the_number_a_url_got_first() -> None:
     refs = text.LinkRefs()
     assert [refs.number(url) for url in ("b", "a", "b", "c", "a")] == [1, 2, 1, 3, 2]
     assert refs.urls == ["b", "a", "c"]
+
+
+def test_a_link_in_a_heading_is_numbered() -> None:
+    assert plain("### A [link](https://x.org/) in a heading") == (
+        "A link [1] in a heading\n-----------------------",
+        ["https://x.org/"],
+    )
+
+
+def test_a_block_of_another_kind_is_printed_as_its_content() -> None:
+    # a footnote definition as the parser gives it; the render stage moves it (see below)
+    assert plain("Text.[^n]\n\n[^n]: The note, with [a link](https://x.org/).") == (
+        "Text.[^1]\n\nThe note, with a link [1].",
+        ["https://x.org/"],
+    )
+
+
+def note_of(tmp_path: Path, note: str) -> markdown.Fragment:
+    """The editor's note NOTE, rendered as in an issue (its footnotes numbered and placed)."""
+    source = (ROOT / "tests" / "fixtures" / "placeholders" / "008-tk.md").read_text("utf-8")
+    source = source.replace("A note.", note).replace("TK: a paragraph", "A paragraph")
+    path = tmp_path / "008-note.md"
+    path.write_text(source, encoding="utf-8")
+    issue, problems = read_issue(path, load_settings(ROOT))
+    assert issue is not None, problems
+    return markdown.render_issue(issue).note
+
+
+def test_a_note_of_two_paragraphs_keeps_them_apart(tmp_path: Path) -> None:
+    fragment = note_of(tmp_path, "Text.[^a]\n\n[^a]: One paragraph.\n\n    And a second one.")
+    assert fragment.text == (
+        "Text.[^1]\n\n----------\n[^1] One paragraph.\n\n     And a second one."
+    )
+
+
+def test_notes_are_numbered_in_order_of_reference_and_a_note_may_cite_another(
+    tmp_path: Path,
+) -> None:
+    fragment = note_of(
+        tmp_path,
+        "First[^b] and second[^a], first again[^b].\n\n"
+        "[^a]: Note a, which cites[^c].\n[^b]: Note b.\n[^c]: Note c.",
+    )
+    assert fragment.text == (
+        "First[^1] and second[^2], first again[^1].\n\n----------\n"
+        "[^1] Note b.\n[^2] Note a, which cites[^3].\n[^3] Note c."
+    )
+    assert '<li id="fn3" class="footnote-item" value="3"><p>Note c.' in fragment.html
