@@ -493,7 +493,8 @@ def _sections(
             section = _key_points(section, tokens, lines, (start, end), offset, check)
         sections.append(section)
 
-    _check_template(sections, specs, offset + len(lines) - 1, check)
+    # a section missing at the end is reported at the last line written, not the one after it
+    _check_template(sections, specs, offset + body.rstrip().count("\n"), check)
     return note, tuple(sections)
 
 

@@ -84,6 +84,28 @@ def test_a_level_three_heading_elsewhere_is_not_a_key_point(sample: Path) -> Non
     assert [s.key_points for s in issue.sections][:2] == [(), ()]
 
 
+def test_no_sections_at_all_names_each_missing_one_at_the_last_line(sample: Path) -> None:
+    text = BASE[: BASE.index("## Summary")] + "Only a note.\n\n"
+    issue, problems = read(sample, text)
+    assert issue is None
+    titles = ("Summary", "Why It Matters", "Key Points", "About the Author", "Publication")
+    assert problems == [
+        f"issues/008-body.md:14: missing required section '{title.replace('Pub', 'About the Pub')}'"
+        for title in titles
+    ]
+
+
+def test_a_missing_section_is_reported_where_the_next_one_starts(sample: Path) -> None:
+    text = edit("## About the Author\n\nAuthor text.\n\n", "")
+    assert read(sample, text)[1] == [
+        f"issues/008-body.md:{AUTHOR}: missing required section 'About the Author'"
+    ]
+    text = edit("\n\n## About the Publication\n\nPublication text.", "") + "\n\n"
+    assert read(sample, text)[1] == [
+        f"issues/008-body.md:{AUTHOR + 2}: missing required section 'About the Publication'"
+    ]
+
+
 def test_the_optional_section_may_be_left_out_but_not_left_empty(sample: Path) -> None:
     text = edit("## About the Author", "## Conclusion\n\n## About the Author")
     assert read(sample, text)[1] == [f"issues/008-body.md:{AUTHOR}: section 'Conclusion' is empty"]
