@@ -248,3 +248,20 @@ def test_a_draft_may_hold_placeholders_but_not_bad_links(sample: Path) -> None:
         "issues/008-lint.md:17: link to 'tel:1': mail clients follow only https:// (and "
         "mailto:) links; use a web address"
     ]
+
+
+def test_the_targets_of_an_inline_note_are_checked_where_it_is_written(sample: Path) -> None:
+    summary = (
+        "A claim.^[As [the minister](tel:1) said, with ![](https://example.org/c.png).]\n"
+        "Then^[See [last week](../007/).] [a call](tel:2)."
+    )
+    assert lints(sample, issue_with(summary))[1] == [
+        "issues/008-lint.md:16: link to 'tel:1': mail clients follow only https:// (and "
+        "mailto:) links; use a web address",
+        "issues/008-lint.md:16: image https://example.org/c.png has no alt text: describe it, "
+        "as in ![what it shows](...)",
+        "issues/008-lint.md:17: warning: relative link '../007/' becomes "
+        "https://chinaffairs.example/007/ in the email: write the full https:// URL",
+        "issues/008-lint.md:17: link to 'tel:2': mail clients follow only https:// (and "
+        "mailto:) links; use a web address",
+    ]
