@@ -240,11 +240,9 @@ def _fields(
         ]
     try:
         return _Loader("").construct_object(node)
-    except yaml.MarkedYAMLError as exc:  # a tag it cannot make a value of: '!!binary x'
+    except yaml.YAMLError as exc:  # a tag it cannot make a value of: '!!binary x'
         # its text without the mark, which would quote the line on lines of its own
-        check.error(line, f"front matter: {exc.problem or exc}; {NO_TAG}")
-    except yaml.YAMLError as exc:
-        check.error(line, f"front matter: {exc}")
+        check.error(line, f"front matter: {getattr(exc, 'problem', None) or exc}; {NO_TAG}")
     # PyYAML's constructors fail so on a value their explicit tag does not fit ('!!float x',
     # '!!bool x', "!!int ''", '!!timestamp x'), and Python on an integer of over 4,300 digits
     except (ValueError, KeyError, IndexError, AttributeError):
