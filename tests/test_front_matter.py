@@ -451,3 +451,77 @@ def test_a_pinned_feed_id_is_an_ascii_uri_and_a_tag_uri_follows_rfc_4151(
     }
     problems = problems_in(sample, text)
     assert problems == ([f"issues/008-case.md:4: {messages[problem]}"] if problem else [])
+
+
+@pytest.mark.parametrize(
+    ("line", "new", "message"),
+    [
+        (
+            "      name_native: 赵隆",
+            "      name_native: [赵, 隆]",
+            "10: article.authors[1].name_native",
+        ),
+        ("  doi: 10.1234/abcd.2024", "  doi: [10.1234]", "13: article.doi"),
+        ("  url: https://example.org/article", "  url: {a: b}", "12: article.url"),
+        ("  publication: Russian Studies", "  publication: [a]", "11: article.publication"),
+        ("subtitle: Each fixture changes one line of this front matter.", "subtitle: 1.5", ""),
+        ("date: 2024-10-21", "date: 2024-10-21\nstatus: [draft]", "4: status"),
+        ("date: 2024-10-21", "date: 2024-10-21\nid: [x]", "4: id"),
+    ],
+)
+def test_each_text_key_says_when_its_value_is_not_text(
+    sample: Path, line: str, new: str, message: str
+) -> None:
+    problems = problems_in(sample, with_line(line, new))
+    kind = "a mapping" if "{" in new else "a list"
+    assert problems == (
+        [f"issues/008-case.md:{message}: expected text, got {kind}"] if message else []
+    )
+
+
+def test_a_character_yaml_refuses_is_reported_at_its_line(sample: Path) -> None:
+    text = with_line("title: One front-matter rule broken at a time", "title: One\x9brule")
+    assert problems_in(sample, text) == [
+        "issues/008-case.md:4: front matter: character U+009B is not allowed"
+    ]
+
+
+def test_the_first_issue_is_number_1_and_a_correction_may_be_dated_the_same_day(
+    sample: Path,
+) -> None:
+    text = with_line("number: 8", "number: 1").replace(
+        "date: 2024-10-21", "date: 2024-10-21\nupdated: 2024-10-21"
+    )
+    issue = read(sample, text)
+    assert (issue.number, issue.updated) == (1, issue.date)
+
+
+@pytest.mark.parametrize(
+    ("written", "moment"),
+    [
+        ("2024-10-21 09:30:00+08:00", datetime(2024, 10, 21, 1, 30, tzinfo=UTC)),
+        ("2024-10-21T01:30:00Z", datetime(2024, 10, 21, 1, 30, tzinfo=UTC)),
+        ("'2024-10-21'", datetime(2024, 10, 21, tzinfo=UTC)),
+    ],
+)
+def test_the_forms_of_a_date(sample: Path, written: str, moment: datetime) -> None:
+    assert read(sample, with_line("date: 2024-10-21", f"date: {written}")).date == moment
+
+
+@pytest.mark.parametrize(
+    ("written", "shown"),
+    [("2024-1-2", "'2024-1-2'"), ("20241021", "20241021"), ("[2024]", "a list"), ("", "None")],
+)
+def test_what_is_not_a_date(sample: Path, written: str, shown: str) -> None:
+    assert problems_in(sample, with_line("date: 2024-10-21", f"date: {written}")) == [
+        f"issues/008-case.md:3: date: expected YYYY-MM-DD, got {shown}"
+    ]
+
+
+def test_the_lines_of_dashes_may_end_in_spaces_and_the_file_in_crlf_with_a_bom(
+    sample: Path,
+) -> None:
+    text = with_line("number: 8", "number: 8").replace("---\n", "--- \n", 2)
+    lf = read(sample, text)
+    crlf = read(sample, "\ufeff" + text.replace("\n", "\r\n"))
+    assert (lf.title, lf.note, lf.sections) == (crlf.title, crlf.note, crlf.sections)

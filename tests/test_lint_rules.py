@@ -265,3 +265,22 @@ def test_the_targets_of_an_inline_note_are_checked_where_it_is_written(sample: P
         "issues/008-lint.md:17: link to 'tel:2': mail clients follow only https:// (and "
         "mailto:) links; use a web address",
     ]
+
+
+def test_only_the_body_is_searched_for_targets_from_its_first_line(sample: Path) -> None:
+    source = issue_with("Text.").replace(
+        "  publication: A Journal\n---\n\nA note.",
+        "  publication: '[A Journal](tel:1)'\n---\n[A note](tel:2).",
+    )
+    assert lints(sample, source)[1] == [
+        "issues/008-lint.md:11: link to 'tel:2': mail clients follow only https:// (and "
+        "mailto:) links; use a web address"
+    ]
+
+
+def test_an_anchor_without_an_address_or_another_tag_with_one_is_not_a_link(
+    sample: Path,
+) -> None:
+    html = '<a id="top">Top</a><link rel="alternate" href="*|UNSUB|*"><p>x</p>'
+    _, problems = lints(sample, issue_with("Text."), html)
+    assert [problem.split(": ")[0] for problem in problems] == ["layouts/email.html:1"]

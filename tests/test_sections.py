@@ -148,6 +148,14 @@ def test_a_section_out_of_order_is_reported_once_and_the_rest_still_checked(samp
     ]
 
 
+def test_a_block_of_raw_html_is_reported_at_its_first_line(sample: Path) -> None:
+    text = edit("Why text.", 'Why text.\n\n<div class="box">\n  Boxed.\n</div>')
+    assert read(sample, text)[1] == [
+        f"issues/008-body.md:{WHY + 4}: raw HTML is not allowed in an issue: "
+        "'<div class=\"box\">'; write it in Markdown"
+    ]
+
+
 def test_raw_html_is_reported_once_per_line(sample: Path) -> None:
     text = edit("Why text.", "Why <b>bold</b> text.\n\nAnd <i>one</i> more.")
     assert read(sample, text)[1] == [

@@ -257,6 +257,13 @@ def test_a_link_whose_text_is_its_url_is_printed_once(link: str) -> None:
     assert shown.startswith("See ") and shown.endswith(".")
 
 
+def test_a_link_whose_text_is_the_address_of_another_is_numbered() -> None:
+    assert plain("[b.org](https://a.org/?from=https://b.org)") == (
+        "b.org [1]",
+        ["https://a.org/?from=https://b.org"],
+    )
+
+
 def test_a_mail_link_with_other_text_is_numbered_with_its_scheme() -> None:
     assert plain("[Write to us](mailto:editors@example.org).") == (
         "Write to us [1].",
@@ -306,6 +313,13 @@ def test_list_items_wrap_under_their_hanging_indent() -> None:
     assert plain("- " + "word " * 8 + "\n  1. " + "deep " * 6, width=24) == (
         "- word word word word\n  word word word word\n  1. deep deep deep deep\n     deep deep",
         [],
+    )
+
+
+def test_a_link_in_a_quote_is_numbered() -> None:
+    assert plain("> As [the minister](https://x.org/) said.") == (
+        "> As the minister [1] said.",
+        ["https://x.org/"],
     )
 
 
@@ -379,6 +393,8 @@ def test_wide_text_before_a_url_may_break_but_narrow_text_stays_with_it() -> Non
     assert text.wrap("中文www.example.org/页", width=8) == ["中文", "www.example.org/页"]
     assert text.wrap("中文mailto:a@b.org。", width=8) == ["中文", "mailto:a@b.org。"]
     assert text.wrap("https://example.org/页 中", width=40) == ["https://example.org/页 中"]
+    assert text.wrap("a中https://example.org/", width=8) == ["a中", "https://example.org/"]
+    assert text.wrap("中:https://example.org/", width=8) == ["中:https://example.org/"]
 
 
 def test_link_references_keep_the_number_a_url_got_first() -> None:
