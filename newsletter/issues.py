@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -42,6 +43,7 @@ MARKUP = re.compile(r"<[A-Za-z/!?][^<>]*>")
 # So is an HTML entity ('&amp;', '&#8212;'): a feed reader would show the character, a page the
 # entity's text. A lone '&' ("Security & Growth") stays text.
 ENTITY = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
+NO_TAG = "write the value as plain text, without a '!!' tag"
 
 
 # --- front matter ---------------------------------------------------------------------------
@@ -55,6 +57,14 @@ _Loader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+
+
+class _Unreadable:
+    """The value of a key that YAML could not give (an alias, a bad tag): its error is reported
+    where it is written, and the checks of that key say nothing more."""
+
+
+_UNREADABLE = _Unreadable()
 
 
 @dataclass(frozen=True)
@@ -121,12 +131,18 @@ def _control(value: str) -> str:
     return f"U+{ord(found.group()):04X}" if found else ""
 
 
-def _fields(node: yaml.Node, first_line: int, check: _FileChecker, seen: set[int]) -> Any:
-    """Turn a YAML node tree into plain values, mappings as dicts of Field with line numbers."""
+def _fields(
+    node: yaml.Node, first_line: int, check: _FileChecker, seen: set[int], at: int = 0
+) -> Any:
+    """Turn a YAML node tree into plain values, mappings as dicts of Field with line numbers.
+
+    AT is the line of the key whose value NODE is: an alias's node is the one it names, written
+    elsewhere."""
     line = node.start_mark.line + first_line
     if id(node) in seen:  # an alias: '*a' repeated a thousand times must not expand
-        check.error(line, "front matter: aliases ('*name') are not supported; write the value out")
-        return None
+        message = "front matter: aliases ('*name') are not supported; write the value out"
+        check.error(at or line, message)
+        return _UNREADABLE
     seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
         mapping: dict[str, Field] = {}
@@ -139,7 +155,7 @@ def _fields(node: yaml.Node, first_line: int, check: _FileChecker, seen: set[int
             if key in mapping:
                 check.error(key_line, f"{key}: repeated key (first at line {mapping[key].line})")
                 continue
-            mapping[key] = Field(_fields(value_node, first_line, check, seen), key_line)
+            mapping[key] = Field(_fields(value_node, first_line, check, seen, key_line), key_line)
         return mapping
     if isinstance(node, yaml.SequenceNode):
         return [
@@ -148,11 +164,18 @@ def _fields(node: yaml.Node, first_line: int, check: _FileChecker, seen: set[int
         ]
     try:
         return _Loader("").construct_object(node)
-    except yaml.YAMLError as exc:
-        check.error(line, f"front matter: {exc}")
-    except ValueError:  # Python reads integers of at most 4,300 digits
-        check.error(line, "front matter: a number too long to read")
-    return None
+    except yaml.YAMLError as exc:  # a tag it cannot make a value of: '!!binary x'
+        # its text without the mark, which would quote the line on lines of its own
+        check.error(line, f"front matter: {getattr(exc, 'problem', None) or exc}; {NO_TAG}")
+    # PyYAML's constructors fail so on a value their explicit tag does not fit ('!!float x',
+    # '!!bool x', "!!int ''", '!!timestamp x'), and Python on an integer of over 4,300 digits
+    except (ValueError, KeyError, IndexError, AttributeError):
+        tag, value = str(node.tag).rsplit(":", 1)[-1], str(node.value)
+        if tag == "int" and len(value) > sys.get_int_max_str_digits():
+            check.error(line, "front matter: a number too long to read")
+        else:
+            check.error(line, f"front matter: {value[:40]!r} is not a valid {tag}; {NO_TAG}")
+    return _UNREADABLE
 
 
 def _split_front_matter(text: str, check: _FileChecker) -> tuple[str, int, str, int] | None:
@@ -182,6 +205,8 @@ def front_matter_end(lines: list[str]) -> int | None:
 
 def _parse_date(raw: Any, key: str, line: int, check: _FileChecker) -> datetime | None:
     """An ISO date (midnight UTC) or an ISO date-time with an offset."""
+    if raw is _UNREADABLE:
+        return None
     value = raw if isinstance(raw, str) else ""
     try:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
@@ -210,6 +235,8 @@ def _text(
 ) -> str:
     """A single-line string value; line breaks inside it are folded to spaces."""
     field = fields.get(key)
+    if field is not None and field.value is _UNREADABLE:
+        return ""
     if field is None:
         if required:
             check.error(where, f"missing required key '{prefix}{key}'")
@@ -288,6 +315,8 @@ def _mapping(field: Field | None, key: str, where: int, check: _FileChecker) -> 
     if field is None:
         check.error(where, f"missing required key '{key}'")
         return {}
+    if field.value is _UNREADABLE:
+        return {}
     if not isinstance(field.value, dict):
         check.error(field.line, f"{key}: expected a mapping of keys, got {_shape(field.value)}")
         return {}
@@ -306,7 +335,9 @@ def _article(fields: dict[str, Field], check: _FileChecker, photo: Pictures) -> 
     _unknown_keys(raw, ARTICLE_KEYS, "article.", check)
     authors: list[Author] = []
     authors_field = raw.get("authors")
-    if (
+    if authors_field is not None and authors_field.value is _UNREADABLE:
+        pass
+    elif (
         authors_field is None
         or not isinstance(authors_field.value, list)
         or not authors_field.value
@@ -316,6 +347,8 @@ def _article(fields: dict[str, Field], check: _FileChecker, photo: Pictures) -> 
     else:
         for index, item in enumerate(authors_field.value):
             prefix = f"article.authors[{index + 1}]."
+            if item.value is _UNREADABLE:
+                continue
             if not isinstance(item.value, dict):
                 check.error(item.line, f"{prefix[:-1]}: expected 'name:' (and 'name_native:')")
                 continue
@@ -510,8 +543,13 @@ def _sections(
             section = _key_points(section, tokens, lines, (start, end), offset, check)
         sections.append(section)
 
+    # a section missing at the end is reported at the last line written, not the one after it
     _check_template(
-        sections, specs, offset + len(lines) - 1, check, _level_one(tokens, offset, specs, check)
+        sections,
+        specs,
+        offset + body.rstrip().count("\n"),
+        check,
+        _level_one(tokens, offset, specs, check),
     )
     return note, tuple(sections)
 
@@ -741,8 +779,10 @@ def read_issue(path: Path, settings: Settings) -> tuple[Issue | None, list[Probl
     number = number_field.value if number_field else None
     if number_field is None:
         check.error(where, "missing required key 'number'")
+    elif number is _UNREADABLE:
+        pass
     elif not isinstance(number, int) or isinstance(number, bool) or number < 1:
-        check.error(number_field.line, f"number: expected a positive integer, got {number!r}")
+        check.error(number_field.line, f"number: expected a positive integer, got {_shape(number)}")
     else:
         named = re.match(r"(\d+)-", path.name)
         if named and int(named[1]) != number:
@@ -765,6 +805,8 @@ def read_issue(path: Path, settings: Settings) -> tuple[Issue | None, list[Probl
 
     title = _text(fields, "title", check, where=where, required=True)
     subtitle = _text(fields, "subtitle", check, where=where)
+    subject = _text(fields, "subject", check, where=where) or title
+    preheader = _text(fields, "preheader", check, where=where) or subtitle
     status = _text(fields, "status", check, where=where) or "published"
     if status not in ("draft", "published"):
         check.error(
@@ -787,7 +829,11 @@ def read_issue(path: Path, settings: Settings) -> tuple[Issue | None, list[Probl
     if "tags" in fields:
         value = fields["tags"].value
         items = [Field(value, fields["tags"].line)] if isinstance(value, str) else value
-        if not isinstance(items, list) or not all(
+        if value is _UNREADABLE or (
+            isinstance(items, list) and any(i.value is _UNREADABLE for i in items)
+        ):
+            pass
+        elif not isinstance(items, list) or not all(
             isinstance(i.value, str) and not _control(i.value) for i in items
         ):
             check.error(fields["tags"].line, "tags: expected a list of words, as in [SCO, BRICS]")
@@ -824,9 +870,9 @@ def read_issue(path: Path, settings: Settings) -> tuple[Issue | None, list[Probl
         number=number,
         date=day,
         title=title,
-        subject=_text(fields, "subject", check, where=where) or title,
+        subject=subject,
         subtitle=subtitle,
-        preheader=_text(fields, "preheader", check, where=where) or subtitle,
+        preheader=preheader,
         tags=tuple(tags),
         status=status,
         id=pinned or f"tag:{host},{day.date().isoformat()}:issue-{number}",

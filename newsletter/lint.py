@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urljoin, urlsplit
+
+from markdown_it.token import Token
 
 from . import images, markdown
 from .config import Settings
@@ -108,16 +111,26 @@ class _Target:
     width: str = ""  # an image's, as given after it: ![…](…){width=520}
 
 
+def _with_inline_notes(children: Iterable[Token], notes: dict[int, Any]) -> Iterator[Token]:
+    """The tokens of a paragraph, each inline note's ('^[...]') where it is written: the
+    parser keeps their tokens apart, in its footnote list."""
+    for child in children:
+        yield child
+        if child.type == "footnote_ref":
+            yield from notes.get(child.meta["id"], {}).get("tokens", ())
+
+
 def _targets(lines: list[str]) -> list[_Target]:
     """Every link and image of the issue's body, with the line it is written on."""
     start = _body_start(lines)
-    tokens, _ = markdown.parse("\n".join(lines[start:]))
+    tokens, env = markdown.parse("\n".join(lines[start:]))
+    notes = env.get("footnotes", {}).get("list", {})
     found: list[_Target] = []
     for token in tokens:
         if token.type != "inline" or not token.map:
             continue
         first, last = start + token.map[0], start + token.map[1]
-        for child in token.children or ():
+        for child in _with_inline_notes(token.children or (), notes):
             if child.type not in ("link_open", "image"):
                 continue
             url = str(child.attrGet("href" if child.type == "link_open" else "src") or "")

@@ -162,8 +162,8 @@ def _block(node: SyntaxTreeNode, refs: LinkRefs, width: int) -> list[str]:
             lines.append(rule * min(width, max(display_width(line) for line in lines)))
         return lines
     if kind in ("bullet_list", "ordered_list"):
-        tight = bool(node.children) and all(
-            child.children and all(c.hidden for c in child.children if c.type == "paragraph")
+        tight = all(  # an empty item ('2.' alone) leaves the list tight, as in the HTML
+            all(c.hidden for c in child.children if c.type == "paragraph")
             for child in node.children
         )
         start = int(str(node.attrs.get("start", 1)))
@@ -182,7 +182,8 @@ def _block(node: SyntaxTreeNode, refs: LinkRefs, width: int) -> list[str]:
         inner = _blocks(node.children, refs, width - 2)
         return [f"> {line}" if line else ">" for line in inner]
     if kind in ("code_block", "fence"):
-        return ["    " + line for line in node.content.rstrip("\n").split("\n")]
+        # a blank line inside the code stays blank: no line of the plain text ends in spaces
+        return [f"    {line}".rstrip() for line in node.content.rstrip().split("\n")]
     if kind == "hr":
         return ["* * *"]
     if kind == "footnote_block":

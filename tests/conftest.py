@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import Literal
 
 import pytest
 from click.testing import CliRunner, Result
@@ -46,7 +47,13 @@ def checked(problems: str) -> str:
     return f"{problems.rstrip()}\nFound {counts}.\n"
 
 
-@pytest.fixture(scope="session")
+def shared(fixture_name: str, config: pytest.Config) -> Literal["session", "function"]:
+    """Once a session; once a test under mutation testing, where mutmut credits whatever a
+    fixture runs to the first test that asks for it, and so would skip the others."""
+    return "function" if "MUTANT_UNDER_TEST" in os.environ else "session"
+
+
+@pytest.fixture(scope=shared)
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample project rendered once for the whole session; returns its out/ folder."""
     target = copy_sample(tmp_path_factory.mktemp("sample") / "project")
@@ -67,9 +74,10 @@ settings.register_profile("long", max_examples=10_000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
-@pytest.fixture
-def workout(project: Path) -> Path:
-    """The sample project with the plain-text workout issue added and rendered; its out/."""
+@pytest.fixture(scope=shared)
+def workout(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample project with the plain-text workout issue added, rendered once; its out/."""
+    project = copy_sample(tmp_path_factory.mktemp("workout") / "project")
     shutil.copy(WORKOUT, project / "issues" / WORKOUT.name)
     result = run(project, "render")
     assert result.exit_code == 0, result.output

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import ROOT, run
+from .test_lint_rules import PLACEHOLDER_LINES, PLACEHOLDERS
 
 FIXTURES = ROOT / "tests" / "fixtures" / "lint"
 SIZES = (
@@ -165,3 +166,16 @@ def test_validate_only_skips_the_email_lints(project: Path) -> None:
     lay_over(project, "placeholder")
     result = run(project, "check", "--validate-only")
     assert (result.exit_code, result.stdout) == (0, "3 issues OK, 0 warnings.\n")
+
+
+def test_check_reports_every_placeholder_fixture(project: Path) -> None:
+    for fixture in PLACEHOLDERS.iterdir():
+        shutil.copy(fixture, project / "issues" / fixture.name)
+    result = run(project, "check")
+    assert result.exit_code == 1
+    assert [line for line in result.stderr.splitlines() if not line.startswith("Error")] == [
+        f"issues/{name}:{line}: placeholder {word!r} left in a published issue: write the "
+        "text, or keep 'status: draft' until it is done"
+        for name, (line, word) in sorted(PLACEHOLDER_LINES.items())
+    ]
+    assert result.stderr.endswith("Error: 10 issues checked: 7 errors, 0 warnings.\n")
