@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     import jinja2
 
     from . import lint
+    from .archive import Page
     from .issues import Issue
 
 log = logging.getLogger(__name__)
@@ -228,6 +229,13 @@ class Plan:
     feeds: list[Entry] | None
     index: list[Entry] | None
     keys: dict[str, str] = field(default_factory=dict)  # 'feeds' and 'index': their inputs' hash
+    archive: tuple[Page, ...] = ()  # topic pages, sitemap, search: each keyed in `keys` by name
+    due: frozenset[str] = frozenset()  # those of them to render again
+    produced: dict[str, tuple[str, ...]] = field(default_factory=dict)  # what they wrote
+
+    def redoes(self, page: str) -> bool:
+        """Whether this plan renders PAGE ('feeds', 'index' or one of the archive's) again."""
+        return page in self.due or (page in ("feeds", "index") and getattr(self, page) is not None)
 
 
 def plan(project: Project, selected: Sequence[Entry], out_dir: Path) -> Plan:
@@ -249,6 +257,13 @@ def plan(project: Project, selected: Sequence[Entry], out_dir: Path) -> Plan:
         "index": manifest.digest(sources.site, *(entry.key(sources) for entry in published)),
     }
 
+    from . import archive
+
+    listed = [(entry.key(sources), project.issue(entry)) for entry in published]
+    env = _environment(project.setup)
+    shelf = archive.pages(project.settings, env, sources.site, listed, last.files)
+    keys.update({page.name: page.key for page in shelf})
+
     def due(page: str, files: tuple[str, ...]) -> bool:
         return last.pages.get(page) != keys[page] or not last.intact(files, out_dir)
 
@@ -257,6 +272,8 @@ def plan(project: Project, selected: Sequence[Entry], out_dir: Path) -> Plan:
         in_feed if due("feeds", FEED_FILES) else None,
         published if due("index", INDEX_FILES) else None,
         keys,
+        tuple(shelf),
+        frozenset(page.name for page in shelf if due(page.name, page.files)),
     )
 
 
@@ -372,7 +389,7 @@ def render_files(
     a worker does that, having imported premailer while this process read the issue. Either way,
     a thread renders the index (and, for one issue, the feeds) while this one waits on a worker.
     """
-    if not (work.issues or work.feeds is not None or work.index is not None):
+    if not (work.issues or work.feeds is not None or work.index is not None or work.due):
         return
     setup = project.setup
     jobs = [(setup, project.issue(entry)) for entry in work.issues]
@@ -415,6 +432,12 @@ def render_files(
             yield from page.result().items()
     if work.feeds is not None and len(jobs) > 1:  # the feed bodies the workers rendered
         yield from _feeds(project, work.feeds, articles).items()
+    by_path = {entry.path: entry for entry in project.entries}
+    for listing in work.archive:
+        if listing.name in work.due:
+            files = listing.render(lambda issue: _article(project, by_path[issue.path], articles))
+            work.produced[listing.name] = tuple(sorted(files))
+            yield from files.items()
 
 
 def record(project: Project, work: Plan, articles: dict[str, str], out_dir: Path) -> Manifest:
@@ -430,7 +453,7 @@ def record(project: Project, work: Plan, articles: dict[str, str], out_dir: Path
     pages = {
         page: key
         for page, key in work.keys.items()
-        if getattr(work, page) is not None or last.pages.get(page) == key
+        if work.redoes(page) or last.pages.get(page) == key
     }
     names = {name for entry in entries.values() for name in entry.outputs}
     names.update(FEED_FILES if "feeds" in pages else ())
@@ -438,6 +461,10 @@ def record(project: Project, work: Plan, articles: dict[str, str], out_dir: Path
     fresh = {name for entry in work.issues for name in entries[entry.path].outputs}
     fresh.update(FEED_FILES if work.feeds is not None else ())
     fresh.update(INDEX_FILES if work.index is not None else ())
+    for page in work.archive:
+        if page.name in pages:
+            names.update(work.produced.get(page.name, page.files))
+            fresh.update(work.produced.get(page.name, ()))
     files = {}
     for name in sorted(names):
         stat = manifest.stat_of(out_dir / name) if name in fresh else last.files.get(name)
@@ -523,6 +550,8 @@ def render(
     Only the issues, feeds and index whose inputs changed are rendered; FORCE renders everything
     and trusts nothing recorded by earlier runs.
     """
+    from . import archive
+
     settings = load_settings(root)
     sources = manifest.sources(settings)
     with output.locked(out_dir):  # a second render waits here, then sees the first's output
@@ -540,10 +569,14 @@ def render(
             rendering = render_files(project, work, workers, articles, progress)
             changed = output.write_tree(out_dir, rendering)
         state = record(project, work, articles, out_dir)
+        changed += output.remove(out_dir, archive.stale(last.files, state.files, out_dir))
         _keep_models(project, articles, out_dir)
         manifest.save(out_dir, state)
         files = [name for entry in selected for name in state.issues[entry.path].outputs]
         files += [*FEED_FILES, *INDEX_FILES]
+        files += [
+            name for page in work.archive for name in work.produced.get(page.name, page.files)
+        ]
         report = Report(
             tuple(selected),
             tuple(sorted(files)),

@@ -90,6 +90,7 @@ class Settings:
     feed_size: int = 20
     sections: tuple[SectionSpec, ...] = ()
     smtp: SmtpSettings | None = None
+    robots: bool | str = False  # write out/robots.txt: true, or its rules as text
 
     @property
     def issues_dir(self) -> Path:
@@ -182,6 +183,12 @@ def _merge_tag(value: str) -> str | None:
     return None
 
 
+def _robots(value: object) -> str | None:
+    if not isinstance(value, bool | str):
+        return f"expected true, false or the rules of robots.txt as text, got {value!r}"
+    return None
+
+
 def _positive(value: int) -> str | None:
     return None if value > 0 else f"expected a positive integer, got {value}"
 
@@ -220,6 +227,7 @@ SCHEMA: dict[str, Option] = {
     "feed_size": Option(int, check=_positive),
     "sections": Option(list, item=dict),
     "smtp": Option(dict),
+    "robots": Option(object, check=_robots),
 }
 
 SMTP_SCHEMA: dict[str, Option] = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -31,6 +32,16 @@ TAG_URI = re.compile(
 # ends, and the two non-characters. A NUL in an issue is a paste from a binary file.
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 KEY_POINTS = normalise_title("Key Points")
+# Folders of out/ that the archive itself uses: an issue named so would be written over them.
+RESERVED_SLUGS = frozenset({"tags", "pagefind"})
+# An article's publication date as it is usually known: a year, a month or a day.
+ARTICLE_DATE = re.compile(r"\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?")
+
+
+def tag_slug(tag: str) -> str:
+    """The folder of a topic's page: 'China-Russia' and 'china russia' are both 'china-russia'."""
+    folded = unicodedata.normalize("NFKC", tag).casefold()
+    return "-".join(re.findall(r"[^\W_]+", folded))
 
 
 @dataclass(frozen=True)
@@ -56,6 +67,7 @@ class Article:
     publication_native: str = ""
     url: str = ""
     doi: str = ""
+    date: str = ""  # when the article was published: YYYY, YYYY-MM or YYYY-MM-DD
 
     @property
     def byline(self) -> str:
@@ -169,6 +181,7 @@ ARTICLE_KEYS: dict[str, bool] = {
     "publication_native": False,
     "url": False,
     "doi": False,
+    "date": False,
 }
 AUTHOR_KEYS: dict[str, bool] = {"name": True, "name_native": False}
 
@@ -368,6 +381,12 @@ def _article(fields: dict[str, Field], check: _FileChecker) -> Article:
         check.error(
             raw["doi"].line, f"article.doi: expected a DOI such as '10.1234/abcd', got {doi!r}"
         )
+    published = _text(raw, "date", check, where=where, prefix="article.")
+    if published and not ARTICLE_DATE.fullmatch(published):
+        check.error(
+            raw["date"].line,
+            f"article.date: expected YYYY, YYYY-MM or YYYY-MM-DD, got {published!r}",
+        )
     return Article(
         title=_text(raw, "title", check, where=where, prefix="article.", required=True),
         authors=tuple(authors),
@@ -375,6 +394,7 @@ def _article(fields: dict[str, Field], check: _FileChecker) -> Article:
         publication_native=_text(raw, "publication_native", check, where=where, prefix="article."),
         url=url,
         doi=doi,
+        date=published,
     )
 
 
@@ -559,6 +579,12 @@ def read_issue(path: Path, settings: Settings) -> tuple[Issue | None, list[Probl
             f"file name '{path.name}': the slug must be lowercase letters, digits "
             "and hyphens, as in '006-zhao-long-china-russia.md'",
         )
+    elif path.stem in RESERVED_SLUGS:
+        check.error(
+            1,
+            f"file name '{path.name}': out/{path.stem}/ is the archive's own folder; "
+            "rename the file",
+        )
     data = path.read_bytes()
     try:
         text = data.decode("utf-8")
@@ -660,6 +686,10 @@ def read_issue(path: Path, settings: Settings) -> tuple[Issue | None, list[Probl
             tags = [" ".join(i.value.split()) for i in items]
             if not all(tags):
                 check.error(fields["tags"].line, "tags: a tag must not be empty")
+            for item, tag in zip(items, tags, strict=True):
+                if tag and not tag_slug(tag):
+                    message = f"tags: {tag!r} needs a letter or a digit: it names the topic's page"
+                    check.error(item.line, message)
     article = _article(fields, check)
     note, sections = _sections(body, body_line, settings.sections, check)
 

@@ -153,3 +153,24 @@ def write_tree(
     except OSError as exc:  # renames within a folder do not fail short of a broken disk
         raise OutputError(f"could not finish writing {out_dir}: {exc}; render again") from exc
     return sorted(relative for relative, _ in staged.values())
+
+
+def remove(out_dir: Path, names: Iterable[str]) -> list[str]:
+    """Delete the files NAMES under OUT_DIR that no render writes any more, and the folders this
+    leaves empty; return the names of those that were there."""
+    root = out_dir.resolve()
+    removed = []
+    for name in sorted(names):
+        target = root / name
+        if not target.resolve().is_relative_to(root) or not target.is_file():
+            continue  # only ever a file of ours, inside out/
+        try:
+            target.unlink()
+            removed.append(name)
+            folder = target.parent
+            while folder != root and not any(folder.iterdir()):
+                folder.rmdir()
+                folder = folder.parent
+        except OSError as exc:
+            raise OutputError(f"could not remove {out_dir / name}: {exc}; render again") from exc
+    return removed

@@ -1,0 +1,137 @@
+"""The archive's search: a Pagefind index of every published issue, searched in the browser.
+
+Pagefind (pagefind.app; its binary comes with the `pagefind-bin` package) indexes one small
+record per issue (its titles, authors and publications, in English and in their own script, and
+its text) written to a temporary folder, never out/: so a draft, or an issue deleted but whose
+old page is still in out/, is never found. Its output is the same bytes for the same records,
+and goes to out/pagefind/ through the same atomic writer as every other file; `layouts/search.js`
+(out/search.js) is the search box. The index lists every issue, so it is rebuilt when one of
+them changes, and only then.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from importlib import metadata
+from pathlib import Path
+
+from . import layouts
+from .config import Settings
+from .errors import InvalidInput, OutputError, Problem
+from .issues import Issue
+
+log = logging.getLogger(__name__)
+
+BUNDLE = "pagefind"  # out/pagefind/: the index, and the code that reads it
+SCRIPT = "search.js"  # out/search.js: the search box, from layouts/search.js
+# What the search box uses of Pagefind's bundle; its own ready-made interfaces are left out.
+UNUSED = re.compile(r"pagefind-(ui|modular-ui|component-ui|highlight)\.(js|css)")
+
+# Markdown's syntax, removed so that the index holds the words a reader sees.
+IMAGE_OR_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+REFERENCE = re.compile(r"\[([^\]]*)\]\[[^\]]*\]")
+FOOTNOTE = re.compile(r"\[\^[^\]]+\]:?")
+DEFINITION = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*\S+.*$", re.M)
+AUTOLINK = re.compile(r"<((?:https?|mailto|ftp|tel):[^>\s]*)>")
+MARKUP = re.compile(r"^\s{0,3}(?:#{1,6}\s+|>\s?|[-*+]\s+|\d+[.)]\s+)|[*_`~]+", re.M)
+
+
+def version() -> str:
+    """The version of Pagefind's binary, part of the search index's key ('' if not installed)."""
+    try:
+        return metadata.version("pagefind-bin")
+    except metadata.PackageNotFoundError:
+        return ""
+
+
+def is_bundle(name: str) -> bool:
+    """Whether NAME (under out/) is a file of the search index."""
+    return name.startswith(f"{BUNDLE}/")
+
+
+def plain(markdown: str) -> str:
+    """The words of a Markdown text, without its syntax: links by their text, images by alt."""
+    text = DEFINITION.sub("", markdown)
+    text = FOOTNOTE.sub("", text)
+    text = IMAGE_OR_LINK.sub(r"\1", text)
+    text = REFERENCE.sub(r"\1", text)
+    text = AUTOLINK.sub(r"\1", text)
+    return MARKUP.sub("", text)
+
+
+def record(issue: Issue) -> str:
+    """The page Pagefind indexes for ISSUE: what a reader may search it by, and what a result
+    shows (title, issue number and date, the presented article)."""
+    article = issue.article
+    escape = html.escape
+    lines = [
+        "<!DOCTYPE html>",
+        "<html><head><meta charset='utf-8'></head><body>",
+        f'<h1 data-pagefind-meta="title">{escape(issue.title)}</h1>',
+        f'<p data-pagefind-meta="issue">Issue {issue.number} · {layouts.longdate(issue.date)}</p>',
+        f'<p data-pagefind-weight="4" data-pagefind-meta="article">{escape(article.title)}, '
+        f"by {escape(article.byline)} ({escape(article.source)})</p>",
+    ]
+    if issue.subtitle:
+        lines.append(f'<p data-pagefind-weight="2">{escape(issue.subtitle)}</p>')
+    if issue.tags:
+        lines.append(f"<p>{escape(', '.join(issue.tags))}</p>")
+    for part in (issue.note, *(f"{s.title}\n\n{s.body}" for s in issue.sections)):
+        for paragraph in re.split(r"\n\s*\n", plain(part)):
+            if paragraph.strip():
+                lines.append(f"<p>{escape(' '.join(paragraph.split()))}</p>")
+    lines.append("</body></html>")
+    return "\n".join(lines) + "\n"
+
+
+def _script(settings: Settings) -> bytes:
+    path = settings.layouts_dir / SCRIPT
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        message = f"layout {SCRIPT!r} not found in {settings.layouts_dir}: the archive's search box"
+        raise InvalidInput([Problem(f"layouts/{SCRIPT}", 1, message)]) from None
+
+
+def _executable() -> str:
+    try:
+        from pagefind_bin import get_executable  # type: ignore[import-untyped]
+    except ImportError:
+        raise OutputError(
+            "the search index needs Pagefind: pip install 'pagefind-bin' (see pyproject.toml)"
+        ) from None
+    return str(get_executable())
+
+
+def index(settings: Settings, issues: Sequence[Issue]) -> dict[str, bytes]:
+    """Pagefind's bundle for the ISSUES, by path under out/."""
+    with tempfile.TemporaryDirectory(prefix="newsletter-search-") as folder:
+        site, bundle = Path(folder) / "site", Path(folder) / "bundle"
+        for issue in issues:
+            page = site / issue.out_dir / "index.html"
+            page.parent.mkdir(parents=True)
+            page.write_text(record(issue), encoding="utf-8")
+        site.mkdir(exist_ok=True)  # an archive with no published issue has an empty index
+        command = [_executable(), "--site", str(site), "--output-path", str(bundle)]
+        command += ["--force-language", settings.language.split("-")[0].lower(), "--silent"]
+        log.info("indexing %d issues for search", len(issues))
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            shown = (done.stderr or done.stdout).strip().splitlines()
+            raise OutputError(f"the search index failed: {shown[-1] if shown else done.returncode}")
+        files = {}
+        for path in sorted(bundle.rglob("*")):
+            name = path.relative_to(bundle).as_posix()
+            if path.is_file() and not UNUSED.fullmatch(name):
+                files[f"{BUNDLE}/{name}"] = path.read_bytes()
+    return files
+
+
+def files(settings: Settings, issues: Sequence[Issue]) -> dict[str, bytes]:
+    """The search box's script and the index of the ISSUES, by path under out/."""
+    return {SCRIPT: _script(settings), **index(settings, issues)}
