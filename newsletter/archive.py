@@ -15,12 +15,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from urllib.parse import quote
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
-
-import jinja2
 
 from .config import Settings
 from .issues import Issue, tag_slug
+
+if TYPE_CHECKING:
+    import jinja2
 
 TAGS_DIR = "tags"
 FEED_NAMES = ("feed.xml", "atom.xml", "feed.json")

@@ -11,6 +11,7 @@ them changes, and only then.
 
 from __future__ import annotations
 
+import functools
 import html
 import logging
 import re
@@ -41,6 +42,7 @@ AUTOLINK = re.compile(r"<((?:https?|mailto|ftp|tel):[^>\s]*)>")
 MARKUP = re.compile(r"^\s{0,3}(?:#{1,6}\s+|>\s?|[-*+]\s+|\d+[.)]\s+)|[*_`~]+", re.M)
 
 
+@functools.cache
 def version() -> str:
     """The version of Pagefind's binary, part of the search index's key ('' if not installed)."""
     try:
@@ -71,9 +73,10 @@ def record(issue: Issue) -> str:
     escape = html.escape
     lines = [
         "<!DOCTYPE html>",
-        "<html><head><meta charset='utf-8'></head><body>",
+        "<html><head><meta charset='utf-8'></head>",
+        # Shown with a result, not searched: the words of the date would match every issue.
+        f'<body data-pagefind-meta="issue:Issue {issue.number} · {layouts.longdate(issue.date)}">',
         f'<h1 data-pagefind-meta="title">{escape(issue.title)}</h1>',
-        f'<p data-pagefind-meta="issue">Issue {issue.number} · {layouts.longdate(issue.date)}</p>',
         f'<p data-pagefind-weight="4" data-pagefind-meta="article">{escape(article.title)}, '
         f"by {escape(article.byline)} ({escape(article.source)})</p>",
     ]

@@ -53,6 +53,12 @@ EXPECTED = {
     "'tag:chinaffairs.example,2024-10-07:issue-6' is already used by "
     "issues/006-zhao-long-china-russia.md",
     "empty-tag": "issues/008-empty-tag.md:4: tags: a tag must not be empty",
+    "tag-without-letters": "issues/008-tag-without-letters.md:4: tags: '+++' needs a letter or "
+    "a digit: it names the topic's page",
+    "reserved-slug": "issues/tags.md:1: file name 'tags.md': out/tags/ is the archive's own "
+    "folder; rename the file",
+    "bad-article-date": "issues/008-bad-article-date.md:11: article.date: expected YYYY, "
+    "YYYY-MM or YYYY-MM-DD, got '2024-13'",
 }
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import http.server
 import shutil
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -104,4 +107,87 @@ def test_web_page_opens_with_the_feeds_advertised(browser: Any, rendered: Path) 
         "https://chinaffairs.example/atom.xml",
         "https://chinaffairs.example/feed.json",
     ]
+    page.close()
+
+
+@pytest.fixture(scope="module")
+def site(rendered: Path) -> Iterator[str]:
+    """The rendered out/ on a static web server at 127.0.0.1, as a host would serve it."""
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(rendered))
+
+    class Quiet(http.server.ThreadingHTTPServer):
+        def handle_error(self, request: Any, client_address: Any) -> None:
+            pass  # a request the browser gave up on
+
+    with Quiet(("127.0.0.1", 0), handler) as server:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+        server.shutdown()
+        thread.join()
+
+
+def search(page: Any, query: str) -> list[str]:
+    """Type QUERY into the page's search box; the addresses of the results, best first."""
+    page.fill(".search-input", query)
+    page.wait_for_function(
+        "q => document.querySelector('.search-input').value === q && "
+        "document.querySelector('.search-status').textContent !== ''",
+        arg=query,
+    )
+    return [
+        str(href)
+        for href in page.locator(".search-title").evaluate_all("as => as.map(a => a.href)")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [
+        ("index.html", "tripartite"),  # a word of issue 6's deck
+        ("index.html", "赵隆"),  # its author's name in Chinese
+        ("index.html", "俄罗斯研究"),  # its journal's
+        ("index.html", "ZHAO Long"),
+        (f"{SAMPLE}/", "赵隆"),  # the box on an issue page
+        ("tags/sco/", "tripartite"),  # and on a topic's
+    ],
+)
+def test_search_finds_issue_6_first(browser: Any, site: str, path: str, query: str) -> None:
+    page = browser.new_page(viewport={"width": 1024, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(site + path)
+    page.wait_for_selector(".search:not([hidden])")
+    found = search(page, query)
+    assert found[0] == f"{site}{SAMPLE}/"
+    assert page.locator(".search-result").first.locator(".search-issue").inner_text() == (
+        "Issue 6 · 7 October 2024"
+    )
+    assert errors == []
+    page.close()
+
+
+def test_search_finds_the_other_issue_and_nothing_for_an_unknown_word(
+    browser: Any, site: str
+) -> None:
+    page = browser.new_page(viewport={"width": 1024, "height": 900})
+    page.goto(site + "index.html")
+    page.wait_for_selector(".search:not([hidden])")
+    assert search(page, "张昕") == [f"{site}007-zhang-xin-china-russia-rapprochement/"]
+    assert search(page, "China-Russia")[:2] != []
+    assert search(page, "zzyzx") == []
+    assert page.locator(".search-status").inner_text() == "0 issues found"
+    page.close()
+
+
+def test_without_a_server_the_search_box_stays_hidden(browser: Any, rendered: Path) -> None:
+    # Opened from the disk, the browser loads no module script (and so no index): no box that
+    # cannot work. The page's load event comes after its module scripts ran, or failed to load.
+    page = browser.new_page()
+    failed: list[str] = []
+    page.on("requestfailed", lambda request: failed.append(request.url))
+    page.goto((rendered / "index.html").as_uri(), wait_until="load")
+    assert failed == [(rendered / "search.js").as_uri()]
+    assert page.locator(".search").is_hidden()
+    assert page.locator(".archive-title").count() == 2
     page.close()
