@@ -32,6 +32,13 @@ ARCHIVE = {
 }
 
 
+class Quiet(http.server.SimpleHTTPRequestHandler):
+    """Serves out/ without a line per request."""
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
 def photograph_archive(browser: Any, site: str) -> None:
     """The archive with the results of a search, then scrolled to its topics."""
     for name, (width, scheme, query) in ARCHIVE.items():
@@ -53,7 +60,7 @@ def main() -> None:
         newsletter = Path(sys.executable).with_name("newsletter")
         subprocess.run([newsletter, "-C", ROOT, "render", "-o", out], check=True)
         chromium = shutil.which("chromium") or "/usr/bin/chromium"
-        handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(out))
+        handler = functools.partial(Quiet, directory=str(out))
         with (
             http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) as server,
             sync_playwright() as p,
