@@ -30,25 +30,31 @@ async function start() {
   await pagefind.options({ excerptLength: 24 });
   box.hidden = false;
 
+  let latest = 0;
   async function show(query) {
+    const asked = ++latest;
     const found = await pagefind.debouncedSearch(query, {}, 150);
     if (found === null) return; // a newer query is on its way
-    list.replaceChildren();
-    if (!query.trim()) {
-      status.textContent = "";
-      return;
-    }
     const results = await Promise.all(found.results.slice(0, 10).map((r) => r.data()));
-    const count = found.results.length;
-    status.textContent = count === 1 ? "1 issue found" : `${count} issues found`;
-    for (const result of results) {
-      const item = text(list, "li", "search-result", "");
+    if (asked !== latest) return; // and one came while these were read
+    const items = results.map((result) => {
+      const item = document.createElement("li");
+      item.className = "search-result";
       const link = text(item, "a", "search-title", result.meta.title || result.url);
       link.href = new URL(result.url.replace(/^\//, ""), root).href;
       if (result.meta.issue) text(item, "p", "search-issue", result.meta.issue);
       if (result.meta.article) text(item, "p", "search-article", result.meta.article);
       excerpt(text(item, "p", "search-excerpt", ""), result.excerpt);
-    }
+      return item;
+    });
+    const count = found.results.length;
+    status.textContent = !query.trim()
+      ? ""
+      : count === 1
+        ? "1 issue found"
+        : `${count} issues found`;
+    list.replaceChildren(...items);
+    list.dataset.query = query; // what the list shows the results of
   }
 
   input.addEventListener("input", () => show(input.value));

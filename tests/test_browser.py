@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import shutil
@@ -12,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from .conftest import SAMPLE
+from .conftest import SAMPLE, copy_sample, run
+from .test_hostile import HOSTILE
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
@@ -110,30 +112,46 @@ def test_web_page_opens_with_the_feeds_advertised(browser: Any, rendered: Path) 
     page.close()
 
 
-@pytest.fixture(scope="module")
-def site(rendered: Path) -> Iterator[str]:
-    """The rendered out/ on a static web server at 127.0.0.1, as a host would serve it."""
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(rendered))
+class QuietServer(http.server.ThreadingHTTPServer):
+    """A static web server that says nothing of requests the browser gave up on."""
 
-    class Quiet(http.server.ThreadingHTTPServer):
-        def handle_error(self, request: Any, client_address: Any) -> None:
-            pass  # a request the browser gave up on
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass
 
-    with Quiet(("127.0.0.1", 0), handler) as server:
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves files without a line per request."""
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def serve(folder: Path) -> Iterator[str]:
+    """FOLDER on a static web server at 127.0.0.1, as a host would serve out/; its address."""
+    handler = functools.partial(QuietHandler, directory=str(folder))
+    with QuietServer(("127.0.0.1", 0), handler) as server:
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-        server.shutdown()
-        thread.join()
+        try:
+            yield f"http://127.0.0.1:{server.server_address[1]}/"
+        finally:
+            server.shutdown()
+            thread.join()
+
+
+@pytest.fixture(scope="module")
+def site(rendered: Path) -> Iterator[str]:
+    """The sample's out/ on a static web server: its address."""
+    with serve(rendered) as address:
+        yield address
 
 
 def search(page: Any, query: str) -> list[str]:
     """Type QUERY into the page's search box; the addresses of the results, best first."""
     page.fill(".search-input", query)
     page.wait_for_function(
-        "q => document.querySelector('.search-input').value === q && "
-        "document.querySelector('.search-status').textContent !== ''",
-        arg=query,
+        "q => document.querySelector('.search-results').dataset.query === q", arg=query
     )
     return [
         str(href)
@@ -160,7 +178,7 @@ def test_search_finds_issue_6_first(browser: Any, site: str, path: str, query: s
     page.wait_for_selector(".search:not([hidden])")
     found = search(page, query)
     assert found[0] == f"{site}{SAMPLE}/"
-    assert page.locator(".search-result").first.locator(".search-issue").inner_text() == (
+    assert page.locator(".search-result").first.locator(".search-issue").text_content() == (
         "Issue 6 · 7 October 2024"
     )
     assert errors == []
@@ -191,3 +209,27 @@ def test_without_a_server_the_search_box_stays_hidden(browser: Any, rendered: Pa
     assert page.locator(".search").is_hidden()
     assert page.locator(".archive-title").count() == 2
     page.close()
+
+
+def test_a_hostile_issue_is_found_as_text(browser: Any, tmp_path: Path) -> None:
+    # Its title, deck, authors and text are markup and template syntax meant to run: the search
+    # results show them as written, and nothing runs.
+    project = copy_sample(tmp_path / "project")
+    shutil.copy(HOSTILE, project / "issues" / HOSTILE.name)
+    assert run(project, "render").exit_code == 0
+    with serve(project / "out") as address:
+        page = browser.new_page(viewport={"width": 1024, "height": 900})
+        dialogs: list[str] = []
+        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        page.goto(address + "index.html")
+        page.wait_for_selector(".search:not([hidden])")
+        assert search(page, "onerror") == [f"{address}008-hostile/"]
+        result = page.locator(".search-result").first
+        assert result.locator(".search-title").inner_text() == (
+            "Hostile <script>alert('title')</script> {{ 7*7 }} Bcc: victim@example.org"
+        )
+        assert "<img src=x onerror=alert('deck')>" in result.locator(".search-excerpt").inner_text()
+        elements = page.locator(".search-results *").evaluate_all("es => es.map(e => e.localName)")
+        assert set(elements) <= {"li", "a", "p", "mark"}
+        assert dialogs == []
+        page.close()
