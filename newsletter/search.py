@@ -40,6 +40,8 @@ FOOTNOTE = re.compile(r"\[\^[^\]]+\]:?")
 DEFINITION = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*\S+.*$", re.M)
 AUTOLINK = re.compile(r"<((?:https?|mailto|ftp|tel):[^>\s]*)>")
 MARKUP = re.compile(r"^\s{0,3}(?:#{1,6}\s+|>\s?|[-*+]\s+|\d+[.)]\s+)|[*_`~]+", re.M)
+# Runs of Chinese, Japanese or Korean characters, written without spaces between words.
+CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
 
 
 @functools.cache
@@ -66,6 +68,17 @@ def plain(markdown: str) -> str:
     return MARKUP.sub("", text)
 
 
+def cjk_suffixes(text: str) -> list[str]:
+    """Every ending of every run of CJK characters in TEXT ('罗斯研究', '斯研究', ... for
+    '俄罗斯研究'), each once, in order. Pagefind reads such a run as one word and finds a word
+    by its beginning; with its endings indexed too, any part of the run is found."""
+    found: dict[str, None] = {}
+    for run in CJK.findall(text):
+        for start in range(1, len(run)):
+            found.setdefault(run[start:])
+    return list(found)
+
+
 def record(issue: Issue) -> str:
     """The page Pagefind indexes for ISSUE: what a reader may search it by, and what a result
     shows (title, issue number and date, the presented article)."""
@@ -88,6 +101,9 @@ def record(issue: Issue) -> str:
         for paragraph in re.split(r"\n\s*\n", plain(part)):
             if paragraph.strip():
                 lines.append(f"<p>{escape(' '.join(paragraph.split()))}</p>")
+    endings = cjk_suffixes("\n".join(lines))
+    if endings:  # last, and light: a match in a run's own text comes first
+        lines.append(f'<p data-pagefind-weight="0.5">{escape(" ".join(endings))}</p>')
     lines.append("</body></html>")
     return "\n".join(lines) + "\n"
 

@@ -165,6 +165,7 @@ def search(page: Any, query: str) -> list[str]:
         ("index.html", "tripartite"),  # a word of issue 6's deck
         ("index.html", "赵隆"),  # its author's name in Chinese
         ("index.html", "俄罗斯研究"),  # its journal's
+        ("index.html", "研究"),  # and a part of it, as Chinese is searched
         ("index.html", "ZHAO Long"),
         (f"{SAMPLE}/", "赵隆"),  # the box on an issue page
         ("tags/sco/", "tripartite"),  # and on a topic's
