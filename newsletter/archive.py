@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from pathlib import Path
@@ -19,17 +19,19 @@ from urllib.parse import quote
 from xml.sax.saxutils import escape
 
 from .config import Settings
-from .issues import Issue, tag_slug
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # YAML, Markdown and Jinja only once a page is planned: see build.plan
     import jinja2
+
+    from .issues import Issue
 
 TAGS_DIR = "tags"
 FEED_NAMES = ("feed.xml", "atom.xml", "feed.json")
 SITEMAP, ROBOTS = "sitemap.xml", "robots.txt"
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+PAGES = ("sitemap", "search")  # the archive's pages besides the topics
 
-Body = Callable[[Issue], str]  # an issue's content as a feed entry's body
+Body = Callable[["Issue"], str]  # an issue's content as a feed entry's body
 Render = Callable[[Body], dict[str, bytes]]
 
 
@@ -62,6 +64,8 @@ class Year:
 def topics_of(issues: Sequence[Issue]) -> list[Topic]:
     """Every tag of the ISSUES (newest first), A to Z; tags that differ only in case or
     punctuation are one topic, named as the newest issue spells it."""
+    from .issues import tag_slug
+
     found: dict[str, list[Issue]] = {}
     names: dict[str, str] = {}
     for issue in issues:
@@ -161,6 +165,30 @@ def topic_files(
         f"{topic.folder}/atom.xml": feeds.atom(settings, entries, channel),
         f"{topic.folder}/feed.json": feeds.json_feed(settings, entries, channel),
     }
+
+
+def page_of(name: str) -> str:
+    """The page of the archive that writes the file NAME (one it owns)."""
+    from . import search
+
+    if name.startswith(f"{TAGS_DIR}/"):
+        return name.rsplit("/", 1)[0]
+    return "search" if name == search.SCRIPT or search.is_bundle(name) else "sitemap"
+
+
+def _not_planned(body: Body) -> dict[str, bytes]:
+    raise RuntimeError("a page of the archive was rendered without being planned")
+
+
+def recorded(keys: Mapping[str, str], written: Iterable[str]) -> list[Page]:
+    """The archive's pages as the last render recorded them (KEYS of its pages, the files it
+    WROTE): what stands when no issue they list changed. They are not rendered again."""
+    files: dict[str, list[str]] = {}
+    for name in sorted(written):
+        if owns(name):
+            files.setdefault(page_of(name), []).append(name)
+    names = [name for name in keys if name.startswith(f"{TAGS_DIR}/") or name in PAGES]
+    return [Page(name, keys[name], tuple(files.get(name, ())), _not_planned) for name in names]
 
 
 def stale(before: Iterable[str], after: Collection[str], out_dir: Path) -> list[str]:

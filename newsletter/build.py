@@ -234,8 +234,11 @@ class Plan:
     produced: dict[str, tuple[str, ...]] = field(default_factory=dict)  # what they wrote
 
     def redoes(self, page: str) -> bool:
-        """Whether this plan renders PAGE ('feeds', 'index' or one of the archive's) again."""
-        return page in self.due or (page in ("feeds", "index") and getattr(self, page) is not None)
+        """Whether this plan renders PAGE ('feeds', 'index' or one of the archive's) again, or
+        ('archive') has checked every page of the archive against what it lists."""
+        if page in ("feeds", "index"):
+            return getattr(self, page) is not None
+        return page == "archive" or page in self.due
 
 
 def plan(project: Project, selected: Sequence[Entry], out_dir: Path) -> Plan:
@@ -259,13 +262,18 @@ def plan(project: Project, selected: Sequence[Entry], out_dir: Path) -> Plan:
 
     from . import archive
 
-    listed = [(entry.key(sources), project.issue(entry)) for entry in published]
-    env = _environment(project.setup)
-    shelf = archive.pages(project.settings, env, sources.site, listed, last.files)
-    keys.update({page.name: page.key for page in shelf})
-
     def due(page: str, files: tuple[str, ...]) -> bool:
         return last.pages.get(page) != keys[page] or not last.intact(files, out_dir)
+
+    # The archive's pages list published issues too: when none changed (the index's key) and
+    # their files are as written, they stand, and no issue need be loaded to plan them.
+    keys["archive"] = keys["index"]
+    shelf = archive.recorded(last.pages, last.files)
+    if due("archive", tuple(name for page in shelf for name in page.files)):
+        listed = [(entry.key(sources), project.issue(entry)) for entry in published]
+        env = _environment(project.setup)
+        shelf = archive.pages(project.settings, env, sources.site, listed, last.files)
+    keys.update({page.name: page.key for page in shelf})
 
     return Plan(
         stale,

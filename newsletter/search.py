@@ -20,11 +20,13 @@ import tempfile
 from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from . import layouts
 from .config import Settings
 from .errors import InvalidInput, OutputError, Problem
-from .issues import Issue
+
+if TYPE_CHECKING:
+    from .issues import Issue
 
 log = logging.getLogger(__name__)
 
@@ -82,13 +84,15 @@ def cjk_suffixes(text: str) -> list[str]:
 def record(issue: Issue) -> str:
     """The page Pagefind indexes for ISSUE: what a reader may search it by, and what a result
     shows (title, issue number and date, the presented article)."""
+    from .layouts import longdate
+
     article = issue.article
     escape = html.escape
     lines = [
         "<!DOCTYPE html>",
         "<html><head><meta charset='utf-8'></head>",
         # Shown with a result, not searched: the words of the date would match every issue.
-        f'<body data-pagefind-meta="issue:Issue {issue.number} · {layouts.longdate(issue.date)}">',
+        f'<body data-pagefind-meta="issue:Issue {issue.number} · {longdate(issue.date)}">',
         f'<h1 data-pagefind-meta="title">{escape(issue.title)}</h1>',
         f'<p data-pagefind-weight="4" data-pagefind-meta="article">{escape(article.title)}, '
         f"by {escape(article.byline)} ({escape(article.source)})</p>",
@@ -128,14 +132,15 @@ def _executable() -> str:
 
 
 def index(settings: Settings, issues: Sequence[Issue]) -> dict[str, bytes]:
-    """Pagefind's bundle for the ISSUES, by path under out/."""
+    """Pagefind's bundle for the ISSUES, by path under out/ (none for none: no box is shown)."""
+    if not issues:  # Pagefind refuses to index nothing
+        return {}
     with tempfile.TemporaryDirectory(prefix="newsletter-search-") as folder:
         site, bundle = Path(folder) / "site", Path(folder) / "bundle"
         for issue in issues:
             page = site / issue.out_dir / "index.html"
             page.parent.mkdir(parents=True)
             page.write_text(record(issue), encoding="utf-8")
-        site.mkdir(exist_ok=True)  # an archive with no published issue has an empty index
         command = [_executable(), "--site", str(site), "--output-path", str(bundle)]
         command += ["--force-language", settings.language.split("-")[0].lower(), "--silent"]
         log.info("indexing %d issues for search", len(issues))
