@@ -42,6 +42,8 @@ FOOTNOTE = re.compile(r"\[\^[^\]]+\]:?")
 DEFINITION = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*\S+.*$", re.M)
 AUTOLINK = re.compile(r"<((?:https?|mailto|ftp|tel):[^>\s]*)>")
 MARKUP = re.compile(r"^\s{0,3}(?:#{1,6}\s+|>\s?|[-*+]\s+|\d+[.)]\s+)|[*_`~]+", re.M)
+# Where a record's endings of CJK runs start (see cjk_suffixes): search.js shows no text after it.
+ENDINGS = "\u2042"  # ⁂, the asterism: not a word, and in no issue
 # Runs of Chinese, Japanese or Korean characters, written without spaces between words.
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
 
@@ -106,8 +108,8 @@ def record(issue: Issue) -> str:
             if paragraph.strip():
                 lines.append(f"<p>{escape(' '.join(paragraph.split()))}</p>")
     endings = cjk_suffixes("\n".join(lines))
-    if endings:  # last, and light: a match in a run's own text comes first
-        lines.append(f'<p data-pagefind-weight="0.5">{escape(" ".join(endings))}</p>')
+    if endings:  # last, light, and after a mark: search.js shows a result's text before it
+        lines.append(f'<p data-pagefind-weight="0.5">{ENDINGS} {escape(" ".join(endings))}</p>')
     lines.append("</body></html>")
     return "\n".join(lines) + "\n"
 
