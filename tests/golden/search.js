@@ -3,6 +3,11 @@
 // other address is found from this file's own. Text from the index is only ever set as text.
 const box = document.querySelector(".search");
 const root = new URL(".", import.meta.url);
+// Chinese, Japanese and Korean characters. The index holds every ending of each run of them
+// after the mark ENDINGS (newsletter/search.py), so that any part of a run is found; a result
+// for such a query shows the text around it, never those endings.
+const CJK = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]/;
+const ENDINGS = "\u2042";
 
 function text(element, tag, className, content) {
   const child = document.createElement(tag);
@@ -20,6 +25,20 @@ function excerpt(element, html) {
     if (node.nodeName === "MARK") text(element, "mark", "", node.textContent);
     else element.append(document.createTextNode(node.textContent));
   }
+}
+
+// The text around the first CJK word of QUERY in a result's CONTENT: [before, word, after].
+function around(content, query) {
+  const text = content.split(ENDINGS)[0];
+  for (const word of query.split(/\s+/).filter((w) => CJK.test(w))) {
+    const at = text.indexOf(word);
+    if (at < 0) continue;
+    const start = Math.max(0, at - 60);
+    const end = Math.min(text.length, at + word.length + 80);
+    const before = (start > 0 ? "… " : "") + text.slice(start, at);
+    return [before, word, text.slice(at + word.length, end) + (end < text.length ? " …" : "")];
+  }
+  return null;
 }
 
 async function start() {
@@ -44,7 +63,14 @@ async function start() {
       link.href = new URL(result.url.replace(/^\//, ""), root).href;
       if (result.meta.issue) text(item, "p", "search-issue", result.meta.issue);
       if (result.meta.article) text(item, "p", "search-article", result.meta.article);
-      excerpt(text(item, "p", "search-excerpt", ""), result.excerpt);
+      const shown = text(item, "p", "search-excerpt", "");
+      const found = around(result.content, query);
+      if (found === null) excerpt(shown, result.excerpt);
+      else {
+        shown.append(document.createTextNode(found[0]));
+        text(shown, "mark", "", found[1]);
+        shown.append(document.createTextNode(found[2]));
+      }
       return item;
     });
     const count = found.results.length;
