@@ -69,12 +69,9 @@ def topics_of(issues: Sequence[Issue]) -> list[Topic]:
     found: dict[str, list[Issue]] = {}
     names: dict[str, str] = {}
     for issue in issues:
-        for tag in issue.tags:
-            slug = tag_slug(tag)
-            names.setdefault(slug, tag)
-            listed = found.setdefault(slug, [])
-            if issue not in listed:  # an issue tagged 'SCO' and 'sco' is listed once
-                listed.append(issue)
+        for slug in dict.fromkeys(tag_slug(tag) for tag in issue.tags):  # 'SCO', 'sco': once
+            names.setdefault(slug, next(t for t in issue.tags if tag_slug(t) == slug))
+            found.setdefault(slug, []).append(issue)
     ordered = sorted(found, key=lambda slug: (names[slug].casefold(), slug))
     return [Topic(names[slug], slug, tuple(found[slug])) for slug in ordered]
 
@@ -173,7 +170,9 @@ def page_of(name: str) -> str:
 
     if name.startswith(f"{TAGS_DIR}/"):
         return name.rsplit("/", 1)[0]
-    return "search" if name == search.SCRIPT or search.is_bundle(name) else "sitemap"
+    if search.bundle_of(name):
+        return f"search/{search.bundle_of(name)}"
+    return "search" if name in (search.SCRIPT, search.YEARS) else "sitemap"
 
 
 def _not_planned(body: Body) -> dict[str, bytes]:
@@ -187,7 +186,7 @@ def recorded(keys: Mapping[str, str], written: Iterable[str]) -> list[Page]:
     for name in sorted(written):
         if owns(name):
             files.setdefault(page_of(name), []).append(name)
-    names = [name for name in keys if name.startswith(f"{TAGS_DIR}/") or name in PAGES]
+    names = [name for name in keys if name.startswith((f"{TAGS_DIR}/", "search/")) or name in PAGES]
     return [Page(name, keys[name], tuple(files.get(name, ())), _not_planned) for name in names]
 
 
@@ -237,13 +236,24 @@ def pages(
 
     names = (SITEMAP, ROBOTS) if robots(settings) is not None else (SITEMAP,)
     found.append(Page("sitemap", everything, names, site_files))
-    bundle = tuple(sorted(name for name in written if search.is_bundle(name)))
-    found.append(
-        Page(
-            "search",
-            _key(everything, search.version()),
-            (search.SCRIPT, *bundle),
-            lambda body: search.files(settings, issues),
-        )
-    )
+    # The search index, a Pagefind bundle per year: an edit indexes again the issues of its
+    # year only, and the search box searches every year's.
+    version = search.version()
+    years = by_year(issues)
+    numbers = [year.year for year in years]
+    box = functools.partial(search.box, settings, numbers)
+    files = (search.SCRIPT, search.YEARS)
+    found.append(Page("search", _key(site, version, *map(str, numbers)), files, lambda _: box()))
+    bundles = sorted(name for name in written if search.bundle_of(name))
+    for year in years:
+        key = _key(site, version, *(keys[issue.path] for issue in year.issues))
+        bundle = tuple(name for name in bundles if search.bundle_of(name) == str(year.year))
+        render = functools.partial(_year_index, settings, year)
+        found.append(Page(f"search/{year.year}", key, bundle, render))
     return found
+
+
+def _year_index(settings: Settings, year: Year, body: Body) -> dict[str, bytes]:
+    from . import search
+
+    return search.index(settings, year.issues, year.year)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import html
+import json
 import logging
 import re
 import subprocess
@@ -30,18 +31,20 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-BUNDLE = "pagefind"  # out/pagefind/: the index, and the code that reads it
+BUNDLE = "pagefind"  # out/pagefind/<year>/: the index of a year's issues, and the code to read it
+YEARS = f"{BUNDLE}/years.json"  # the years indexed, newest first: search.js reads them all
 SCRIPT = "search.js"  # out/search.js: the search box, from layouts/search.js
 # What the search box uses of Pagefind's bundle; its own ready-made interfaces are left out.
 UNUSED = re.compile(r"pagefind-(ui|modular-ui|component-ui|highlight)\.(js|css)")
 
 # Markdown's syntax, removed so that the index holds the words a reader sees.
-IMAGE_OR_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")  # an image too, once its '!' is gone
 REFERENCE = re.compile(r"\[([^\]]*)\]\[[^\]]*\]")
 FOOTNOTE = re.compile(r"\[\^[^\]]+\]:?")
 DEFINITION = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*\S+.*$", re.M)
 AUTOLINK = re.compile(r"<((?:https?|mailto|ftp|tel):[^>\s]*)>")
-MARKUP = re.compile(r"^\s{0,3}(?:#{1,6}\s+|>\s?|[-*+]\s+|\d+[.)]\s+)|[*_`~]+", re.M)
+LINE_MARKUP = re.compile(r"^[ \t]{0,3}(?:#{1,6}\s+|>\s?|[-*+]\s+|\d+[.)]\s+)", re.M)
+EMPHASIS = re.compile(r"[*_`~]+")
 # Where a record's endings of CJK runs start (see cjk_suffixes): search.js shows no text after it.
 ENDINGS = "\u2042"  # ⁂, the asterism: not a word, and in no issue
 # Runs of Chinese, Japanese or Korean characters, written without spaces between words.
@@ -57,19 +60,20 @@ def version() -> str:
         return ""
 
 
-def is_bundle(name: str) -> bool:
-    """Whether NAME (under out/) is a file of the search index."""
-    return name.startswith(f"{BUNDLE}/")
+def bundle_of(name: str) -> str:
+    """The year whose index the file NAME under out/ belongs to ('2024'), or ''."""
+    parts = name.split("/")
+    return parts[1] if len(parts) > 2 and parts[0] == BUNDLE else ""
 
 
 def plain(markdown: str) -> str:
     """The words of a Markdown text, without its syntax: links by their text, images by alt."""
     text = DEFINITION.sub("", markdown)
     text = FOOTNOTE.sub("", text)
-    text = IMAGE_OR_LINK.sub(r"\1", text)
+    text = LINK.sub(r"\1", text.replace("![", "["))
     text = REFERENCE.sub(r"\1", text)
     text = AUTOLINK.sub(r"\1", text)
-    return MARKUP.sub("", text)
+    return EMPHASIS.sub("", LINE_MARKUP.sub("", text))
 
 
 def cjk_suffixes(text: str) -> list[str]:
@@ -133,10 +137,8 @@ def _executable() -> str:
     return str(get_executable())
 
 
-def index(settings: Settings, issues: Sequence[Issue]) -> dict[str, bytes]:
-    """Pagefind's bundle for the ISSUES, by path under out/ (none for none: no box is shown)."""
-    if not issues:  # Pagefind refuses to index nothing
-        return {}
+def index(settings: Settings, issues: Sequence[Issue], year: int) -> dict[str, bytes]:
+    """Pagefind's bundle for the ISSUES of YEAR, by path under out/: `pagefind/2024/...`."""
     with tempfile.TemporaryDirectory(prefix="newsletter-search-") as folder:
         site, bundle = Path(folder) / "site", Path(folder) / "bundle"
         for issue in issues:
@@ -145,7 +147,7 @@ def index(settings: Settings, issues: Sequence[Issue]) -> dict[str, bytes]:
             page.write_text(record(issue), encoding="utf-8")
         command = [_executable(), "--site", str(site), "--output-path", str(bundle)]
         command += ["--force-language", settings.language.split("-")[0].lower(), "--silent"]
-        log.info("indexing %d issues for search", len(issues))
+        log.info("indexing the %d issues of %d for search", len(issues), year)
         done = subprocess.run(command, capture_output=True, text=True, check=False)
         if done.returncode != 0:
             shown = (done.stderr or done.stdout).strip().splitlines()
@@ -154,10 +156,12 @@ def index(settings: Settings, issues: Sequence[Issue]) -> dict[str, bytes]:
         for path in sorted(bundle.rglob("*")):
             name = path.relative_to(bundle).as_posix()
             if path.is_file() and not UNUSED.fullmatch(name):
-                files[f"{BUNDLE}/{name}"] = path.read_bytes()
+                files[f"{BUNDLE}/{year}/{name}"] = path.read_bytes()
     return files
 
 
-def files(settings: Settings, issues: Sequence[Issue]) -> dict[str, bytes]:
-    """The search box's script and the index of the ISSUES, by path under out/."""
-    return {SCRIPT: _script(settings), **index(settings, issues)}
+def box(settings: Settings, years: Sequence[int]) -> dict[str, bytes]:
+    """The search box's script, and the list of the YEARS whose index it searches, newest first
+    (none for an archive with no published issue: then no box is shown)."""
+    listing = json.dumps({"years": sorted(years, reverse=True)}) + "\n"
+    return {SCRIPT: _script(settings), YEARS: listing.encode()}

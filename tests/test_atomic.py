@@ -54,7 +54,7 @@ def rendered_five(tmp_path: Path) -> tuple[Path, dict[str, bytes]]:
     project = five_issues(tmp_path / "project")
     assert run(project, "render").exit_code == 0
     before = snapshot(project / "out")
-    assert len(before) == 63
+    assert len(before) == 64
     revise(project, "Revised.")
     return project, before
 
@@ -93,7 +93,7 @@ def test_a_full_disk_midway_through_writing_leaves_out_as_it_was(
 
     def disk_full(path: Path, data: bytes) -> Path:
         staged.append(path)
-        if len(staged) == 12:  # the twelfth of 67 files: some new folders made, files staged
+        if len(staged) == 12:  # the twelfth of 68 files: some new folders made, files staged
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         return stage(path, data)
 
@@ -222,7 +222,7 @@ def test_a_render_waits_for_the_one_holding_the_lock(tmp_path: Path) -> None:
     stdout, stderr = waiting.communicate(timeout=120)
     assert (waiting.returncode, stderr) == (0, "")
     assert stdout.startswith("Rendered 2 issues into ")
-    assert len(snapshot(out)) == 47
+    assert len(snapshot(out)) == 48
     assert leftovers(out) == []
 
 

@@ -190,6 +190,30 @@ def test_search_finds_issue_6_first(browser: Any, site: str, path: str, query: s
     page.close()
 
 
+def test_the_indexes_of_several_years_are_searched_as_one(browser: Any, tmp_path: Path) -> None:
+    # Issue 6 a year earlier: two indexes, 2024's (issue 7) and 2023's. A word only issue 6 has
+    # finds it alone: 2024's index, which has no such word, brings no near miss ('t...').
+    project = copy_sample(tmp_path / "project")
+    path = project / "issues" / f"{SAMPLE}.md"
+    path.write_text(
+        path.read_text("utf-8").replace("date: 2024-10-07", "date: 2023-12-25"), "utf-8"
+    )
+    assert run(project, "render").exit_code == 0
+    assert (project / "out" / "pagefind" / "years.json").read_text() == '{"years": [2024, 2023]}\n'
+    with serve(project / "out") as address:
+        page = browser.new_page(viewport={"width": 1024, "height": 900})
+        page.goto(address + "index.html")
+        page.wait_for_selector(".search:not([hidden])")
+        for query in ("tripartite", "赵隆", "研究"):
+            assert search(page, query) == [f"{address}{SAMPLE}/"], query
+        assert search(page, "张昕") == [f"{address}007-zhang-xin-china-russia-rapprochement/"]
+        assert sorted(search(page, "China-Russia")) == [
+            f"{address}{SAMPLE}/",
+            f"{address}007-zhang-xin-china-russia-rapprochement/",
+        ]
+        page.close()
+
+
 def test_search_finds_the_other_issue_and_nothing_for_an_unknown_word(
     browser: Any, site: str
 ) -> None:

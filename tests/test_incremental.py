@@ -150,13 +150,13 @@ def test_nothing_changed_answers_from_the_stamp(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     age(project)
-    assert run(project, "render").output == "Rendered 2 issues into out/: 47 files, 47 changed.\n"
+    assert run(project, "render").output == "Rendered 2 issues into out/: 48 files, 48 changed.\n"
 
     def fail(*args: object, **kwargs: object) -> None:
         raise AssertionError("the pipeline ran")
 
     monkeypatch.setattr(build, "render", fail)
-    assert run(project, "render").output == "Rendered 2 issues into out/: 47 files, 0 changed.\n"
+    assert run(project, "render").output == "Rendered 2 issues into out/: 48 files, 0 changed.\n"
     # Another command, a touched input or a changed output is not the same run: the pipeline runs.
     with pytest.raises(AssertionError, match="the pipeline ran"):
         run(project, "render", "6")
@@ -164,14 +164,14 @@ def test_nothing_changed_answers_from_the_stamp(
     with pytest.raises(AssertionError, match="the pipeline ran"):
         run(project, "render")
     monkeypatch.undo()
-    assert run(project, "render").output == "Rendered 2 issues into out/: 47 files, 1 changed.\n"
+    assert run(project, "render").output == "Rendered 2 issues into out/: 48 files, 1 changed.\n"
 
 
 def test_the_manifest_is_kept_in_out(project: Path) -> None:
     assert run(project, "render").exit_code == 0
     state = manifest.load(project / "out")
     assert sorted(state.issues) == [f"issues/{SAMPLE}.md", f"issues/{ISSUE_7}.md"]
-    assert len(state.files) == 47
+    assert len(state.files) == 48
 
 
 @pytest.mark.parametrize(

@@ -44,7 +44,9 @@ def test_render_leaves_the_design_tree(rendered: Path) -> None:
             for name in ("atom.xml", "feed.json", "feed.xml", "index.html")
         ),
     ]
-    index = sorted(name for name in snapshot(rendered) if name.startswith("pagefind/"))
+    # the search index: the years it has (one), and Pagefind's bundle of each
+    index = sorted(name for name in snapshot(rendered) if name.startswith("pagefind/2024/"))
+    assert (rendered / "pagefind" / "years.json").read_text() == '{"years": [2024]}\n'
     patterns = [
         r"fragment/en_[0-9a-f]+\.pf_fragment",  # one per issue: what a result shows
         r"fragment/en_[0-9a-f]+\.pf_fragment",
@@ -58,7 +60,7 @@ def test_render_leaves_the_design_tree(rendered: Path) -> None:
     ]
     assert len(index) == len(patterns)
     for name, pattern in zip(index, patterns, strict=True):
-        assert re.fullmatch(f"pagefind/{pattern}", name), name
+        assert re.fullmatch(f"pagefind/2024/{pattern}", name), name
 
 
 def test_email_styles_are_inlined_and_media_queries_kept(rendered: Path) -> None:
@@ -138,7 +140,7 @@ def test_rendering_twice_is_byte_identical(project: Path) -> None:
     result = run(project, "render")
     assert result.exit_code == 0
     assert snapshot(project / "out") == first
-    assert result.output == "Rendered 2 issues into out/: 47 files, 0 changed.\n"
+    assert result.output == "Rendered 2 issues into out/: 48 files, 0 changed.\n"
 
 
 def test_template_syntax_in_content_is_printed_as_written(project: Path) -> None:

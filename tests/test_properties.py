@@ -278,5 +278,5 @@ def test_a_valid_issue_always_renders(
     result = run(project, "render")
     assert result.exit_code == 0, result.output
     # the outputs, not the build state beside them: the issue's four, the feeds and the index,
-    # the sitemap, the search box and the eight files of its index
-    assert len(snapshot(project / "out")) == 18
+    # the sitemap, the search box, its list of years and the eight files of the year's index
+    assert len(snapshot(project / "out")) == 19

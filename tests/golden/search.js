@@ -1,5 +1,5 @@
-// The archive's search box: Pagefind's index of every published issue (out/pagefind/), searched
-// in the reader's browser; no server. Copied as it is to out/search.js, the site's root: every
+// The archive's search box: Pagefind's index of every published issue (out/pagefind/<year>/),
+// searched in the reader's browser; no server. Copied as it is to out/search.js, the site's root: every
 // other address is found from this file's own. Text from the index is only ever set as text.
 const box = document.querySelector(".search");
 const root = new URL(".", import.meta.url);
@@ -41,21 +41,39 @@ function around(content, query) {
   return null;
 }
 
+// Whether RESULT matches QUERY, not a shorter beginning of it: an index that has no word for a
+// query answers with words that begin as it does (`t...` for `tripartite`), and every year's
+// index answers, so a year without the word would bring such results in.
+function found(result, query) {
+  const words = query.toLowerCase().split(/\s+/).filter(Boolean);
+  if (words.some((word) => CJK.test(word))) return around(result.content, query) !== null;
+  const marked = [...result.excerpt.matchAll(/<mark>([^<]*)<\/mark>/g)];
+  return marked.some(([, text]) => words.some((w) => text.toLowerCase().startsWith(w.slice(0, 4))));
+}
+
 async function start() {
   const input = box.querySelector(".search-input");
   const status = box.querySelector(".search-status");
   const list = box.querySelector(".search-results");
-  const pagefind = await import(new URL("pagefind/pagefind.js", root).href);
+  // An index per year (so that an edit indexes again its own year only), searched as one.
+  const listing = await fetch(new URL("pagefind/years.json", root));
+  const { years } = await listing.json();
+  if (!years.length) return; // no published issue: nothing to search
+  const bundle = (year) => new URL(`pagefind/${year}/`, root);
+  const pagefind = await import(new URL("pagefind.js", bundle(years[0])).href);
   await pagefind.options({ excerptLength: 24 });
+  for (const year of years.slice(1)) await pagefind.mergeIndex(bundle(year).pathname);
   box.hidden = false;
 
   let latest = 0;
   async function show(query) {
     const asked = ++latest;
-    const found = await pagefind.debouncedSearch(query, {}, 150);
-    if (found === null) return; // a newer query is on its way
-    const results = await Promise.all(found.results.slice(0, 10).map((r) => r.data()));
+    const search = await pagefind.debouncedSearch(query, {}, 150);
+    if (search === null) return; // a newer query is on its way
+    const read = await Promise.all(search.results.slice(0, 30).map((r) => r.data()));
     if (asked !== latest) return; // and one came while these were read
+    const matching = read.filter((result) => found(result, query));
+    const results = matching.slice(0, 10);
     const items = results.map((result) => {
       const item = document.createElement("li");
       item.className = "search-result";
@@ -64,16 +82,16 @@ async function start() {
       if (result.meta.issue) text(item, "p", "search-issue", result.meta.issue);
       if (result.meta.article) text(item, "p", "search-article", result.meta.article);
       const shown = text(item, "p", "search-excerpt", "");
-      const found = around(result.content, query);
-      if (found === null) excerpt(shown, result.excerpt);
+      const part = around(result.content, query);
+      if (part === null) excerpt(shown, result.excerpt);
       else {
-        shown.append(document.createTextNode(found[0]));
-        text(shown, "mark", "", found[1]);
-        shown.append(document.createTextNode(found[2]));
+        shown.append(document.createTextNode(part[0]));
+        text(shown, "mark", "", part[1]);
+        shown.append(document.createTextNode(part[2]));
       }
       return item;
     });
-    const count = found.results.length;
+    const count = matching.length;
     status.textContent = !query.trim()
       ? ""
       : count === 1
