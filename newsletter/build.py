@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     import jinja2
 
     from . import lint
+    from .archive import Page
     from .compose import IssueFiles
     from .model import Issue
 
@@ -177,6 +178,36 @@ def listings(project: Project) -> dict[str, state.Listing]:
     }
 
 
+def archive_pages(
+    project: Project, last: State, out_dir: Path
+) -> tuple[list[Page], frozenset[str]]:
+    """The archive's topic pages, sitemap and search index, each keyed on the issues it lists,
+    and the names of those to render again. A year's search index reads its issues' text: those
+    are made whole first."""
+    from . import archive
+
+    settings, sources = project.settings, project.sources
+    env = _environment(Setup(settings, sources.layouts))
+    listed = [(record.key(sources), record.issue) for record in project.published]
+
+    def due(shelf: list[Page]) -> frozenset[str]:
+        return frozenset(
+            page.name
+            for page in shelf
+            if last.pages.get(page.name) != page.key or not last.intact(page.files, out_dir)
+        )
+
+    shelf = archive.pages(settings, env, sources.site, listed, last.files)
+    years = {name.partition("/")[2] for name in due(shelf) if name.startswith("search/")}
+    if years:  # their issues' text: read again where the state kept only what lists show
+        listed = [
+            (key, _whole(settings, record) if str(issue.date.year) in years else issue)
+            for (key, issue), record in zip(listed, project.published, strict=True)
+        ]
+        shelf = archive.pages(settings, env, sources.site, listed, last.files)
+    return shelf, due(shelf)
+
+
 # --- render ---------------------------------------------------------------------------------------
 
 
@@ -259,6 +290,13 @@ class Rendering:
 
     # By issue file: the names of its files and its feed body (not the files: they are written).
     composed: dict[str, tuple[tuple[str, ...], str]] = field(default_factory=dict)
+    shelf: list[Page] = field(default_factory=list)  # the archive's pages
+    due: frozenset[str] = frozenset()  # those of them to render again
+    produced: dict[str, tuple[str, ...]] = field(default_factory=dict)  # what those wrote
+
+    def archive(self) -> dict[str, tuple[str, tuple[str, ...]]]:
+        """Each archive page's key and files, as they stand after this render."""
+        return {p.name: (p.key, self.produced.get(p.name, p.files)) for p in self.shelf}
 
     def articles(self, project: Project, plan: state.Plan) -> dict[str, str]:
         """The feed bodies at hand: rendered in this run, or kept by the last one."""
@@ -312,6 +350,24 @@ def render_files(
     if "feeds" in plan.pages and "feed.xml" not in pages:
         pages |= _feeds(setup, lists["feeds"].records, rendering.articles(project, plan))
     yield from pages.items()
+    if rendering.shelf:  # the archive's pages: topics with their feeds, sitemap, search
+        from . import site
+        from .content import render_issue
+
+        articles = rendering.articles(project, plan)
+        by_path = {record.path: record for record in project.records}
+
+        def body(issue: Issue) -> str:
+            if issue.path not in articles:
+                content = render_issue(_whole(setup.settings, by_path[issue.path]))
+                articles[issue.path] = site.article(_environment(setup), content, setup.settings)
+            return articles[issue.path]
+
+        for page in rendering.shelf:
+            if page.name in rendering.due:
+                written = page.render(body)
+                rendering.produced[page.name] = tuple(sorted(written))
+                yield from written.items()
 
 
 @dataclass(frozen=True)
@@ -358,17 +414,31 @@ def render(
             lists = listings(project)
             plan = state.plan(last, sources, project.records, chosen, lists, out_dir)
             rendering = Rendering()
+            rendering.shelf, rendering.due = archive_pages(project, last, out_dir)
             files = render_files(project, plan, lists, workers, rendering, progress)
             changed = output.write_tree(out_dir, files)
         now, gone = state.settle(
-            last, sources, project.records, chosen, lists, plan, rendering.composed, out_dir
+            last,
+            sources,
+            project.records,
+            chosen,
+            lists,
+            plan,
+            rendering.composed,
+            out_dir,
+            rendering.archive(),
+            {name for names in rendering.produced.values() for name in names},
         )
+        from . import archive
+
+        gone = sorted({*gone, *archive.stale(last.files, now.files, out_dir)})
         removed = output.remove(out_dir, gone)
         state.remove_legacy(out_dir)  # an older version's, never read: it held pickles
         state.save(root, out_dir, now)
         paths = {issue.path for issue in chosen}
         issue_files = [n for r in now.records.values() if r.path in paths for n in r.outputs]
         page_files = [name for listing in lists.values() for name in listing.files]
+        page_files += [name for _, names in rendering.archive().values() for name in names]
         report = Report(
             tuple(chosen),
             tuple(sorted([*issue_files, *page_files])),

@@ -112,6 +112,7 @@ class Settings:
     sections: tuple[SectionSpec, ...] = ()
     smtp: SmtpSettings | None = None
     publish: PublishSettings | None = None
+    robots: bool | str = False  # write out/robots.txt: true, or its rules as text
 
     @property
     def issues_dir(self) -> Path:
@@ -204,6 +205,12 @@ def _merge_tag(value: str) -> str | None:
     return None
 
 
+def _robots(value: object) -> str | None:
+    if not isinstance(value, bool | str):
+        return f"expected true, false or the rules of robots.txt as text, got {value!r}"
+    return None
+
+
 def _positive(value: int) -> str | None:
     return None if value > 0 else f"expected a positive integer, got {value}"
 
@@ -264,6 +271,7 @@ SCHEMA: dict[str, Option] = {
     "sections": Option(list, item=dict),
     "smtp": Option(dict),
     "publish": Option(dict),
+    "robots": Option(object, check=_robots),
 }
 
 SMTP_SCHEMA: dict[str, Option] = {

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
 from typing import Any
+from urllib.parse import quote
 
 from . import __version__, images
 from .config import Settings
@@ -51,6 +52,25 @@ class Entry:
         return self.issue.subtitle or self.issue.title
 
 
+@dataclass(frozen=True)
+class Channel:
+    """What a feed follows: the whole publication, or one topic of it."""
+
+    title: str
+    description: str
+    home: str  # the absolute URL of the page the feed follows; also the feed's id
+    folder: str = ""  # where its files are under out/: '' or 'tags/china-russia/'
+
+    @classmethod
+    def main(cls, settings: Settings) -> Channel:
+        """The publication's own feeds, beside the archive."""
+        return cls(settings.name, settings.tagline or settings.name, settings.site_url)
+
+    def url(self, settings: Settings, name: str) -> str:
+        """The absolute URL of the feed file NAME."""
+        return settings.url(quote(self.folder + name))
+
+
 def _no_entries_date() -> datetime:
     """The date of a feed with no entry: SOURCE_DATE_EPOCH, else the epoch, never the clock."""
     seconds = os.environ.get("SOURCE_DATE_EPOCH", "")
@@ -70,7 +90,9 @@ def _authors(settings: Settings) -> tuple[str, str]:
     return ", ".join(settings.editors) or name or settings.name, email
 
 
-def _generator(settings: Settings, entries: Sequence[Entry], self_url: str, kind: str) -> object:
+def _generator(
+    settings: Settings, entries: Sequence[Entry], channel: Channel, name: str, kind: str
+) -> object:
     """A FeedGenerator with every date set from the issues (feedgen would stamp now())."""
     from feedgen.feed import FeedGenerator  # imported here: only a full render needs it
 
@@ -79,11 +101,11 @@ def _generator(settings: Settings, entries: Sequence[Entry], self_url: str, kind
     when = _rfc822_date if kind == RSS else (lambda moment: moment)
     editors, email = _authors(settings)
     fg = FeedGenerator()
-    fg.id(settings.site_url)
-    fg.title(settings.name)
-    fg.subtitle(settings.tagline or settings.name)
-    fg.link(href=self_url, rel="self", type=kind)
-    fg.link(href=settings.site_url, rel="alternate", type="text/html")  # RSS's <link>: the last
+    fg.id(channel.home)
+    fg.title(channel.title)
+    fg.subtitle(channel.description)
+    fg.link(href=channel.url(settings, name), rel="self", type=kind)
+    fg.link(href=channel.home, rel="alternate", type="text/html")  # RSS's <link>: the last
     fg.language(settings.language)
     fg.author({"name": editors, "email": email} if email else {"name": editors})
     fg.generator("newsletter", version=__version__)
@@ -159,20 +181,23 @@ class _ImageLink(_NoNamespace):
         return element
 
 
-def rss(settings: Settings, entries: Sequence[Entry]) -> bytes:
+def rss(settings: Settings, entries: Sequence[Entry], channel: Channel | None = None) -> bytes:
     """RSS 2.0: summary in description, the full issue in content:encoded."""
-    fg = _generator(settings, entries, settings.url("feed.xml"), RSS)
+    fg = _generator(settings, entries, channel or Channel.main(settings), "feed.xml", RSS)
     return bytes(fg.rss_str(pretty=True))  # type: ignore[attr-defined]
 
 
-def atom(settings: Settings, entries: Sequence[Entry]) -> bytes:
+def atom(settings: Settings, entries: Sequence[Entry], channel: Channel | None = None) -> bytes:
     """Atom 1.0, its `updated` the newest entry's."""
-    fg = _generator(settings, entries, settings.url("atom.xml"), ATOM)
+    fg = _generator(settings, entries, channel or Channel.main(settings), "atom.xml", ATOM)
     return bytes(fg.atom_str(pretty=True))  # type: ignore[attr-defined]
 
 
-def json_feed(settings: Settings, entries: Sequence[Entry]) -> bytes:
+def json_feed(
+    settings: Settings, entries: Sequence[Entry], channel: Channel | None = None
+) -> bytes:
     """JSON Feed 1.1: the same entries, ids and dates as the RSS and Atom feeds."""
+    channel = channel or Channel.main(settings)
     _, email = _authors(settings)
     names = settings.editors or (parseaddr(settings.sender)[0] or settings.name,)
     author_url = f"mailto:{email}" if email else settings.site_url
@@ -199,10 +224,10 @@ def json_feed(settings: Settings, entries: Sequence[Entry]) -> bytes:
         items.append(item)
     feed = {
         "version": JSON_FEED_VERSION,
-        "title": settings.name,
-        "home_page_url": settings.site_url,
-        "feed_url": settings.url("feed.json"),
-        "description": settings.tagline or settings.name,
+        "title": channel.title,
+        "home_page_url": channel.home,
+        "feed_url": channel.url(settings, "feed.json"),
+        "description": channel.description,
         "language": settings.language,
         "authors": authors,
         "items": items,

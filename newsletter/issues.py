@@ -21,7 +21,7 @@ from .across import repeated as repeated  # where build.verify found it before a
 from .config import SectionSpec, Settings, did_you_mean, normalise_title
 from .errors import InvalidInput, Problem
 from .images import Picture, Source
-from .model import Article, Author, Issue, KeyPoint, Section
+from .model import Article, Author, Issue, KeyPoint, Section, tag_slug
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 DOI = re.compile(r"10\.\d{4,9}/\S+")
@@ -44,6 +44,10 @@ MARKUP = re.compile(r"<[A-Za-z/!?][^<>]*>")
 # entity's text. A lone '&' ("Security & Growth") stays text.
 ENTITY = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 NO_TAG = "write the value as plain text, without a '!!' tag"
+# Folders of out/ that the archive itself uses: an issue named so would be written over them.
+RESERVED_SLUGS = frozenset({"tags", "pagefind"})
+# An article's publication date as it is usually known: a year, a month or a day.
+ARTICLE_DATE = re.compile(r"\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?")
 
 
 # --- front matter ---------------------------------------------------------------------------
@@ -98,6 +102,7 @@ ARTICLE_KEYS: dict[str, bool] = {
     "publication_native": False,
     "url": False,
     "doi": False,
+    "date": False,
 }
 AUTHOR_KEYS: dict[str, bool] = {"name": True, "name_native": False, "photo": False}
 
@@ -371,6 +376,12 @@ def _article(fields: dict[str, Field], check: _FileChecker, photo: Pictures) -> 
         check.error(
             raw["doi"].line, f"article.doi: expected a DOI such as '10.1234/abcd', got {doi!r}"
         )
+    published = _text(raw, "date", check, where=where, prefix="article.")
+    if published and not ARTICLE_DATE.fullmatch(published):
+        check.error(
+            raw["date"].line,
+            f"article.date: expected YYYY, YYYY-MM or YYYY-MM-DD, got {published!r}",
+        )
     return Article(
         title=_text(raw, "title", check, where=where, prefix="article.", required=True),
         authors=tuple(authors),
@@ -378,6 +389,7 @@ def _article(fields: dict[str, Field], check: _FileChecker, photo: Pictures) -> 
         publication_native=_text(raw, "publication_native", check, where=where, prefix="article."),
         url=url,
         doi=doi,
+        date=published,
     )
 
 
@@ -727,6 +739,12 @@ def read_issue(path: Path, settings: Settings) -> tuple[Issue | None, list[Probl
             f"file name '{path.name}': the slug must be lowercase letters, digits "
             "and hyphens, as in '006-zhao-long-china-russia.md'",
         )
+    elif path.stem in RESERVED_SLUGS:
+        check.error(
+            1,
+            f"file name '{path.name}': out/{path.stem}/ is the archive's own folder; "
+            "rename the file",
+        )
     data = path.read_bytes()
     try:
         text = data.decode("utf-8")
@@ -843,6 +861,9 @@ def read_issue(path: Path, settings: Settings) -> tuple[Issue | None, list[Probl
                 check.error(fields["tags"].line, "tags: a tag must not be empty")
             for item, tag in zip(items, tags, strict=True):
                 _check_text(tag, "tags", item.line, check)
+                if tag and not tag_slug(tag):
+                    message = f"tags: {tag!r} needs a letter or a digit: it names the topic's page"
+                    check.error(item.line, message)
     aliases = _aliases(fields.get("aliases"), path.stem, check)
 
     def picture(value: str, key: str, line: int) -> Picture | None:

@@ -53,6 +53,7 @@ class Links:
     view_online: str = ""
     unsubscribe: str = ""
     json_feed: str = ""
+    sitemap: str = ""
 
     @classmethod
     def of(cls, settings: Settings, view_online: str = "", unsubscribe: str = "") -> Links:
@@ -64,6 +65,7 @@ class Links:
             view_online,
             unsubscribe,
             settings.url("feed.json"),
+            settings.url("sitemap.xml"),
         )
 
 
@@ -182,7 +184,10 @@ def render_issue(
     name: str,
     rendered: RenderedIssue,
     unsubscribe: str = "",
+    **context: Any,
 ) -> str:
-    """Render a per-issue layout with the issue, its rendered content and its links."""
+    """Render a per-issue layout with the issue, its rendered content, its links and CONTEXT."""
     links = Links.of(settings, rendered.issue.url, unsubscribe)
-    return render(env, settings, name, issue=rendered.issue, content=rendered, links=links)
+    return render(
+        env, settings, name, issue=rendered.issue, content=rendered, links=links, **context
+    )

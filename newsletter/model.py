@@ -6,10 +6,18 @@ its own JSON without loading YAML or Markdown.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
 from .images import Picture, Source
+
+
+def tag_slug(tag: str) -> str:
+    """The folder of a topic's page: 'China-Russia' and 'china russia' are both 'china-russia'."""
+    folded = unicodedata.normalize("NFKC", tag).casefold()
+    return "-".join(re.findall(r"[^\W_]+", folded))
 
 
 @dataclass(frozen=True)
@@ -36,6 +44,7 @@ class Article:
     publication_native: str = ""
     url: str = ""
     doi: str = ""
+    date: str = ""  # when the article was published: YYYY, YYYY-MM or YYYY-MM-DD
 
     @property
     def has_photos(self) -> bool:

@@ -376,9 +376,12 @@ def settle(
     work: Plan,
     composed: Mapping[str, tuple[tuple[str, ...], str]],
     out_dir: Path,
+    more: Mapping[str, tuple[str, tuple[str, ...]]] | None = None,
+    more_written: Iterable[str] = (),
 ) -> tuple[State, list[str]]:
     """The state after a render that did WORK (COMPOSED: the files and feed body of each issue
-    rendered, by its path), and the files of the last one it leaves behind.
+    rendered, by its path), and the files of the last one it leaves behind. MORE: other pages
+    (the archive's), each with its key and files, of which MORE_WRITTEN were written now.
 
     A draft's files stay only while it is asked for; every other issue keeps its files until
     it is rendered again; a page's files are the ones it has now.
@@ -399,6 +402,9 @@ def settle(
     names.update(name for listing in pages.values() for name in listing.files)
     written = {name for outputs, _ in composed.values() for name in outputs}
     written.update(name for page in work.pages for name in pages[page].files)
+    more = more or {}
+    names.update(name for _, files in more.values() for name in files)
+    written.update(more_written)
     files: dict[str, Stat] = {}
     for name in sorted(names):
         stat = stat_of(out_dir / name) if name in written else last.files.get(name)
@@ -406,5 +412,6 @@ def settle(
             files[name] = stat
     slugs = dict(last.slugs)
     slugs.update((r.issue.id, r.issue.slug) for r in kept.values() if not r.issue.is_draft)
-    now = State(0, sources.code, kept, dict(work.keys), files, slugs)
+    keys = {**work.keys, **{page: key for page, (key, _) in more.items()}}
+    now = State(0, sources.code, kept, keys, files, slugs)
     return now, sorted(set(last.files) - names)

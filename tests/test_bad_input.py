@@ -84,6 +84,12 @@ EXPECTED = {
     "allowed in front matter: '<i>'; write plain text",
     "entity-in-title": "issues/008-entity-title.md:4: title: HTML entity '&amp;' in front matter: "
     "write the character itself ('&')",
+    "tag-without-letters": "issues/008-tag-without-letters.md:4: tags: '+++' needs a letter or "
+    "a digit: it names the topic's page",
+    "reserved-slug": "issues/tags.md:1: file name 'tags.md': out/tags/ is the archive's own "
+    "folder; rename the file",
+    "bad-article-date": "issues/008-bad-article-date.md:11: article.date: expected YYYY, "
+    "YYYY-MM or YYYY-MM-DD, got '2024-13'",
 }
 
 

@@ -38,7 +38,7 @@ def test_check_prints_a_summary(project: Path) -> None:
 def test_render_one_issue_by_number_slug_or_path(project: Path) -> None:
     result = run(project, "render", "6")
     assert result.exit_code == 0
-    assert result.output == "Rendered 1 issue into out/: 8 files, 8 changed.\n"
+    assert result.output == "Rendered 1 issue into out/: 44 files, 44 changed.\n"
     assert (project / "out" / SAMPLE / "email.html").is_file()
     assert not (project / "out" / ISSUE_7).exists()
     assert run(project, "render", ISSUE_7).exit_code == 0

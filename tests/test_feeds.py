@@ -44,6 +44,7 @@ from . import pictures
 from .conftest import SAMPLE, WORKOUT, run, snapshot
 
 ISSUE_7 = "007-zhang-xin-china-russia-rapprochement"
+SITE = "https://chinaffairs.example/"
 ATOM = "{http://www.w3.org/2005/Atom}"
 CONTENT = "{http://purl.org/rss/1.0/modules/content/}encoded"
 
@@ -188,14 +189,16 @@ def check_rfc2822(value: str | None, where: str) -> datetime:
     return moment
 
 
-def check_rss(data: bytes) -> list[ET.Element]:
-    """The RSS rules listed above; returns the items."""
+def check_rss(data: bytes, folder: str = "") -> list[ET.Element]:
+    """The RSS rules listed above (for the feed in FOLDER of the site); returns the items."""
     channel = ET.fromstring(data).find("channel")
     assert channel is not None
     for name in ("title", "link", "description", "language"):
         assert (channel.findtext(name) or "").strip(), name
+    assert channel.findtext("link") == f"{SITE}{folder}"
     selfs = [link for link in channel.findall(f"{ATOM}link") if link.get("rel") == "self"]
     assert len(selfs) == 1 and selfs[0].get("type") == "application/rss+xml"
+    assert selfs[0].get("href") == f"{SITE}{folder}feed.xml"
     check_rfc2822(channel.findtext("lastBuildDate"), "lastBuildDate")
     check_rfc2822(channel.findtext("pubDate"), "pubDate")
     items = channel.findall("item")
@@ -218,15 +221,17 @@ def check_rss(data: bytes) -> list[ET.Element]:
     return items
 
 
-def check_atom(data: bytes) -> list[ET.Element]:
-    """The Atom rules listed above; returns the entries."""
+def check_atom(data: bytes, folder: str = "") -> list[ET.Element]:
+    """The Atom rules listed above (for the feed in FOLDER of the site); returns the entries."""
     feed = ET.fromstring(data)
     for name in ("id", "title", "updated"):
         assert (feed.findtext(f"{ATOM}{name}") or "").strip(), name
     assert (feed.findtext(f"{ATOM}author/{ATOM}name") or "").strip()
     rels = {link.get("rel", "alternate"): link for link in feed.findall(f"{ATOM}link")}
     assert rels["self"].get("type") == "application/atom+xml"
-    assert rels["alternate"].get("href") == "https://chinaffairs.example/"
+    assert rels["self"].get("href") == f"{SITE}{folder}atom.xml"
+    assert rels["alternate"].get("href") == f"{SITE}{folder}"
+    assert feed.findtext(f"{ATOM}id") == f"{SITE}{folder}"
     entries = feed.findall(f"{ATOM}entry")
     updated = [entry.findtext(f"{ATOM}updated") or "" for entry in entries]
     for value in [feed.findtext(f"{ATOM}updated") or "", *updated]:
@@ -261,11 +266,13 @@ def check_atom(data: bytes) -> list[ET.Element]:
     return entries
 
 
-def check_json(data: bytes) -> dict[str, Any]:
-    """JSON Feed 1.1, and the same HTML rules for its content."""
+def check_json(data: bytes, folder: str = "") -> dict[str, Any]:
+    """JSON Feed 1.1 (for the feed in FOLDER of the site), and the same HTML rules for its
+    content."""
     feed: dict[str, Any] = json.loads(data)
     jsonschema.validate(feed, JSON_FEED_SCHEMA, format_checker=jsonschema.FormatChecker())
-    assert feed["feed_url"] == "https://chinaffairs.example/feed.json"
+    assert feed["feed_url"] == f"{SITE}{folder}feed.json"
+    assert feed["home_page_url"] == f"{SITE}{folder}"
     for item in feed["items"]:
         check_html(item["content_html"], item["id"])
     assert len({item["id"] for item in feed["items"]}) == len(feed["items"])

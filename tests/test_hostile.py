@@ -72,6 +72,29 @@ def dangers_in_html(document: str) -> list[str]:
     return found
 
 
+def without_our_scripts(document: str) -> str:
+    """A web page without the two scripts the layouts give every page: its JSON-LD (data, which
+    must parse as JSON and hold no '<' that could end its element) and the search box's module
+    (a file of the site, with nothing inline). Any other script stays, to be found."""
+    tree = lxml.html.fromstring(document)
+    for script in tree.iter("script"):
+        kind, source, text = script.get("type"), script.get("src") or "", script.text or ""
+        if kind == "application/ld+json" and set(script.attrib) == {"type"}:
+            assert "<" not in text
+            json.loads(text)
+        elif (
+            kind == "module"
+            and set(script.attrib) == {"type", "src"}
+            and re.fullmatch(r"(\.\./)*search\.js", source)
+            and not text.strip()
+        ):
+            pass
+        else:
+            continue
+        script.drop_tree()
+    return lxml.html.tostring(tree, encoding="unicode")
+
+
 def html_in_xml_feed(raw: bytes) -> Iterator[str]:
     """The HTML an RSS or Atom feed hands a reader: every element a reader renders as HTML."""
     root = lxml.etree.fromstring(raw)
@@ -132,8 +155,12 @@ def test_no_output_file_has_anything_that_runs(hostile: Path) -> None:
     found: dict[str, list[str]] = {}
     for path in outputs(hostile):
         raw = path.read_bytes()
+        name = path.relative_to(hostile).as_posix()
+        if name == "search.js" or name.startswith("pagefind/"):
+            continue  # the search box and Pagefind's index: see test_browser.py for the hostile
+            # issue in search results
         if path.suffix == ".html":
-            dangers = dangers_in_html(raw.decode("utf-8"))
+            dangers = dangers_in_html(without_our_scripts(raw.decode("utf-8")))
         elif path.suffix == ".xml":
             dangers = feed_dangers(raw)
         elif path.suffix == ".json":  # a JSON Feed: its content_html is HTML
@@ -151,6 +178,24 @@ def test_no_output_file_has_anything_that_runs(hostile: Path) -> None:
         if dangers:
             found[path.relative_to(hostile).as_posix()] = dangers
     assert found == {}
+
+
+def test_only_our_own_scripts_are_let_through() -> None:
+    ours = (
+        '<html><head><script type="application/ld+json">{"a": "\\u003c/script\\u003e"}</script>'
+        '<script type="module" src="../search.js"></script></head><body></body></html>'
+    )
+    assert dangers_in_html(ours) == ["<script>", "<script>"]
+    assert dangers_in_html(without_our_scripts(ours)) == []
+    for theirs in [
+        '<script type="module" src="https://evil.example/search.js"></script>',
+        '<script type="module" src="search.js">alert(1)</script>',
+        '<script type="application/ld+json" onload="x()">{}</script>',
+        "<script>alert(1)</script>",
+    ]:
+        assert "<script>" in dangers_in_html(
+            without_our_scripts(f"<html><head>{theirs}</head></html>")
+        )
 
 
 def test_the_scanner_finds_what_it_looks_for() -> None:

@@ -146,13 +146,13 @@ def test_nothing_changed_answers_from_the_stamp(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     age(project)
-    assert run(project, "render").output == "Rendered 2 issues into out/: 12 files, 12 changed.\n"
+    assert run(project, "render").output == "Rendered 2 issues into out/: 48 files, 48 changed.\n"
 
     def fail(*args: object, **kwargs: object) -> None:
         raise AssertionError("the pipeline ran")
 
     monkeypatch.setattr(build, "render", fail)
-    assert run(project, "render").output == "Rendered 2 issues into out/: 12 files, 0 changed.\n"
+    assert run(project, "render").output == "Rendered 2 issues into out/: 48 files, 0 changed.\n"
     # Another command, a touched input or a changed output is not the same run: the pipeline runs.
     with pytest.raises(AssertionError, match="the pipeline ran"):
         run(project, "render", "6")
@@ -160,7 +160,7 @@ def test_nothing_changed_answers_from_the_stamp(
     with pytest.raises(AssertionError, match="the pipeline ran"):
         run(project, "render")
     monkeypatch.undo()
-    assert run(project, "render").output == "Rendered 2 issues into out/: 12 files, 1 changed.\n"
+    assert run(project, "render").output == "Rendered 2 issues into out/: 48 files, 1 changed.\n"
 
 
 def test_the_state_is_kept_beside_out(project: Path) -> None:
@@ -169,7 +169,7 @@ def test_the_state_is_kept_beside_out(project: Path) -> None:
     settings = build.load_settings(project)
     kept = state.load(project, project / "out", state.sources(settings))
     assert sorted(kept.records) == [f"issues/{SAMPLE}.md", f"issues/{ISSUE_7}.md"]
-    assert len(kept.files) == 12
+    assert len(kept.files) == 48
     assert sorted(p.name for p in (project / ".newsletter" / "out").iterdir()) == [
         "stamp.json",
         "state.json",

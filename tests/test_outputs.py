@@ -16,7 +16,7 @@ ISSUE_7 = "007-zhang-xin-china-russia-rapprochement"
 
 
 def test_render_leaves_the_design_tree(rendered: Path) -> None:
-    assert sorted(snapshot(rendered)) == [
+    assert sorted(n for n in snapshot(rendered) if not n.startswith("pagefind/")) == [
         f"{SAMPLE}/email.eml",
         f"{SAMPLE}/email.html",
         f"{SAMPLE}/email.txt",
@@ -29,7 +29,38 @@ def test_render_leaves_the_design_tree(rendered: Path) -> None:
         "feed.json",
         "feed.xml",
         "index.html",
+        "search.js",
+        "sitemap.xml",
+        *(
+            f"tags/{tag}/{name}"
+            for tag in (
+                "brics",
+                "china-russia",
+                "global-governance",
+                "multilateralism",
+                "multipolarity",
+                "sco",
+            )
+            for name in ("atom.xml", "feed.json", "feed.xml", "index.html")
+        ),
     ]
+    # the search index: the years it has (one), and Pagefind's bundle of each
+    index = sorted(name for name in snapshot(rendered) if name.startswith("pagefind/2024/"))
+    assert (rendered / "pagefind" / "years.json").read_text() == '{"years": [2024]}\n'
+    patterns = [
+        r"fragment/en_[0-9a-f]+\.pf_fragment",  # one per issue: what a result shows
+        r"fragment/en_[0-9a-f]+\.pf_fragment",
+        r"index/en_[0-9a-f]+\.pf_index",
+        r"pagefind-entry\.json",
+        r"pagefind-worker\.js",
+        r"pagefind\.en_[0-9a-f]+\.pf_meta",
+        r"pagefind\.js",
+        r"wasm\.en\.pagefind",
+        r"wasm\.unknown\.pagefind",
+    ]
+    assert len(index) == len(patterns)
+    for name, pattern in zip(index, patterns, strict=True):
+        assert re.fullmatch(f"pagefind/2024/{pattern}", name), name
 
 
 def test_email_styles_are_inlined_and_media_queries_kept(rendered: Path) -> None:
@@ -110,7 +141,7 @@ def test_rendering_twice_is_byte_identical(project: Path) -> None:
     result = run(project, "render")
     assert result.exit_code == 0
     assert snapshot(project / "out") == first
-    assert result.output == "Rendered 2 issues into out/: 12 files, 0 changed.\n"
+    assert result.output == "Rendered 2 issues into out/: 48 files, 0 changed.\n"
 
 
 def test_template_syntax_in_content_is_printed_as_written(project: Path) -> None:

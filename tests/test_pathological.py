@@ -127,7 +127,7 @@ def test_line_ends_and_bom_change_nothing_in_the_output(project: Path, encode: o
         path.write_bytes(encode(text).encode("utf-8"))  # type: ignore[operator]
     result = run(project, "render")
     assert result.exit_code == 0, result.output
-    assert result.stdout == "Rendered 2 issues into out/: 12 files, 0 changed.\n"
+    assert result.stdout == "Rendered 2 issues into out/: 48 files, 0 changed.\n"
     assert snapshot(project / "out") == before
 
 

@@ -17,4 +17,4 @@ def test_a_long_render_shows_progress_and_a_short_one_does_not(project: Path) ->
     assert result.exit_code == 0
     # off a terminal, click prints the bar's label once rather than redrawing the bar
     assert result.stderr == "Rendering\n"
-    assert result.stdout == "Rendered 6 issues into out/: 28 files, 16 changed.\n"
+    assert result.stdout == "Rendered 6 issues into out/: 64 files, 16 changed.\n"

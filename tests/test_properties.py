@@ -278,4 +278,6 @@ def test_a_valid_issue_always_renders(
     shutil.rmtree(project / "out", ignore_errors=True)
     result = run(project, "render")
     assert result.exit_code == 0, result.output
-    assert len(snapshot(project / "out")) == 8  # the outputs, not the build state beside them
+    # the outputs, not the build state beside them: the issue's four, the feeds and the index,
+    # the sitemap, the search box, its list of years and the eight files of the year's index
+    assert len(snapshot(project / "out")) == 19

@@ -54,7 +54,7 @@ def test_output_is_byte_identical_across_seeds_zones_and_locales(tmp_path: Path)
     for project, render in renders:
         stdout, stderr = render.communicate(timeout=300)
         assert render.returncode == 0, stderr
-        assert stdout == b"Rendered 2 issues into out/: 12 files, 12 changed.\n"
+        assert stdout == b"Rendered 2 issues into out/: 48 files, 48 changed.\n"
         assert snapshot(project / "out") == expected
 
 
