@@ -117,7 +117,7 @@ def test_each_rule_gets_its_message(sample: Path, case: str) -> None:
 @pytest.mark.parametrize("case", sorted(test_bad_input.EXPECTED))
 def test_each_bad_input_gets_its_message_from_the_loader(sample: Path, case: str) -> None:
     files = sorted((test_bad_input.FIXTURES / case).iterdir())
-    assert load(sample, *files) == ([], [test_bad_input.EXPECTED[case]])
+    assert load(sample, *files) == ([], test_bad_input.EXPECTED[case].split("\n"))
 
 
 def test_check_reports_every_rule_broken_in_every_file_at_once(sample: Path) -> None:
@@ -128,8 +128,8 @@ def test_check_reports_every_rule_broken_in_every_file_at_once(sample: Path) -> 
     finally:
         for fixture in FIXTURES.iterdir():
             (sample / "issues" / fixture.name).unlink()
-    assert (result.exit_code, result.stdout) == (1, "")
-    assert result.stderr.splitlines() == [
+    assert (result.exit_code, result.stderr) == (1, "")
+    assert result.stdout.splitlines()[:-1] == [  # check prints on stdout, then the count
         f"issues/{name}{message}"
         for name, case in sorted((f"008-{case}.md", case) for case in EXPECTED)
         for message in EXPECTED[case]
@@ -361,7 +361,8 @@ def test_the_slug_is_lowercase_letters_digits_and_single_hyphens(
         f"issues/{name}.md:1: file name '{name}.md': the slug must be lowercase letters, "
         "digits and hyphens, as in '006-zhao-long-china-russia.md'"
     )
-    assert [str(p) for p in problems] == ([] if valid else [slug])
+    errors = [str(p) for p in problems if p.severity == "error"]  # (a number unlike the name
+    assert errors == ([] if valid else [slug])  # is only a warning)
 
 
 @pytest.mark.parametrize(
@@ -489,10 +490,16 @@ def test_a_character_yaml_refuses_is_reported_at_its_line(sample: Path) -> None:
 def test_the_first_issue_is_number_1_and_a_correction_may_be_dated_the_same_day(
     sample: Path,
 ) -> None:
-    text = with_line("number: 8", "number: 1").replace(
+    text = with_line("number: 8", "number: 8").replace(
         "date: 2024-10-21", "date: 2024-10-21\nupdated: 2024-10-21"
     )
-    issue = read(sample, text)
+    path = sample / "issues" / "001-case.md"  # numbered as its file is
+    path.write_text(text.replace("number: 8", "number: 1"), encoding="utf-8")
+    try:
+        issue, problems = read_issue(path, load_settings(sample))
+    finally:
+        path.unlink()
+    assert issue is not None and problems == [], problems
     assert (issue.number, issue.updated) == (1, issue.date)
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from newsletter import markdown
+from newsletter import content, markdown
 from newsletter.config import load_settings
 from newsletter.issues import read_issue
 
@@ -16,7 +16,7 @@ from .conftest import ROOT
 BASE = (ROOT / "tests" / "fixtures" / "placeholders" / "008-tk.md").read_text(encoding="utf-8")
 
 
-def rendered(tmp_path: Path, **parts: str) -> markdown.RenderedIssue:
+def rendered(tmp_path: Path, **parts: str) -> content.RenderedIssue:
     """The issue 008-md with its note, Summary, key point or About the Author replaced."""
     source = BASE.replace("TK: a paragraph on the sanctions regime.", parts.get("summary", "S."))
     source = source.replace("A note.", parts.get("note", "A note."))
@@ -26,7 +26,7 @@ def rendered(tmp_path: Path, **parts: str) -> markdown.RenderedIssue:
     path.write_text(source, encoding="utf-8")
     issue, problems = read_issue(path, load_settings(ROOT))
     assert issue is not None, problems
-    return markdown.render_issue(issue)
+    return content.render_issue(issue)
 
 
 def test_relative_targets_are_made_absolute_against_the_issue_and_fragments_kept(
@@ -34,11 +34,12 @@ def test_relative_targets_are_made_absolute_against_the_issue_and_fragments_kept
 ) -> None:
     note = rendered(
         tmp_path,
-        note="[last week](../007-x/), ![a chart](chart.png), [notes](#fn1), [a](https://x.org/a)",
+        note="[last week](../007-x/), ![a chart](https://x.org/c.png), [notes](#fn1), "
+        "[a](https://x.org/a)",
     ).note
     assert note.html == (
         '<p><a href="https://chinaffairs.example/007-x/">last week</a>, '
-        '<img src="https://chinaffairs.example/008-md/chart.png" alt="a chart" />, '
+        '<img src="https://x.org/c.png" alt="a chart" style="max-width:100%;height:auto" />, '
         '<a href="#fn1">notes</a>, <a href="https://x.org/a">a</a></p>\n'
     )
     assert note.text == "last week [1], [a chart] [2], notes [3], a [4]"
@@ -99,7 +100,7 @@ def test_section_and_key_point_titles_as_text_and_as_html(tmp_path: Path) -> Non
     path.write_text(source, encoding="utf-8")
     issue, problems = read_issue(path, load_settings(ROOT))
     assert issue is not None, problems
-    point = markdown.render_issue(issue).sections[2].key_points[0]
+    point = content.render_issue(issue).sections[2].key_points[0]
     assert point.title == "A code, emphasis and a link"
     assert point.title_html == (
         'A <code>code</code>, <em>emphasis</em> and <a href="https://x.org/">a link</a>'

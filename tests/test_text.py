@@ -7,7 +7,7 @@ from pathlib import Path
 import lxml.html
 import pytest
 
-from newsletter import markdown, text
+from newsletter import content, markdown, text
 from newsletter.config import load_settings
 from newsletter.issues import read_issue
 
@@ -426,7 +426,7 @@ def note_of(tmp_path: Path, note: str) -> markdown.Fragment:
     path.write_text(source, encoding="utf-8")
     issue, problems = read_issue(path, load_settings(ROOT))
     assert issue is not None, problems
-    return markdown.render_issue(issue).note
+    return content.render_issue(issue).note
 
 
 def test_a_note_of_two_paragraphs_keeps_them_apart(tmp_path: Path) -> None:
