@@ -175,6 +175,11 @@ def page_of(name: str) -> str:
     return "search" if name in (search.SCRIPT, search.YEARS) else "sitemap"
 
 
+def nothing(body: Body) -> dict[str, bytes]:
+    """The render of a page with no file: a key the build state keeps."""
+    return {}
+
+
 def _not_planned(body: Body) -> dict[str, bytes]:
     raise RuntimeError("a page of the archive was rendered without being planned")
 

@@ -187,8 +187,18 @@ def archive_pages(
     from . import archive
 
     settings, sources = project.settings, project.sources
-    env = _environment(Setup(settings, sources.layouts))
     listed = [(record.key(sources), record.issue) for record in project.published]
+    # When no issue they list changed and their files are as written, the pages stand: nothing
+    # (no layout, no issue) need be loaded to plan them.
+    everything = state.digest(sources.site, *(key for key, _ in listed))
+    if last.pages.get("archive") == everything:
+        standing = archive.recorded(last.pages, last.files)
+        if last.intact([name for page in standing for name in page.files], out_dir):
+            return [
+                *standing,
+                archive.Page("archive", everything, (), archive.nothing),
+            ], frozenset()
+    env = _environment(Setup(settings, sources.layouts))
 
     def due(shelf: list[Page]) -> frozenset[str]:
         return frozenset(
@@ -205,6 +215,7 @@ def archive_pages(
             for (key, issue), record in zip(listed, project.published, strict=True)
         ]
         shelf = archive.pages(settings, env, sources.site, listed, last.files)
+    shelf.append(archive.Page("archive", everything, (), archive.nothing))
     return shelf, due(shelf)
 
 
@@ -350,7 +361,7 @@ def render_files(
     if "feeds" in plan.pages and "feed.xml" not in pages:
         pages |= _feeds(setup, lists["feeds"].records, rendering.articles(project, plan))
     yield from pages.items()
-    if rendering.shelf:  # the archive's pages: topics with their feeds, sitemap, search
+    if rendering.due:  # the archive's pages: topics with their feeds, sitemap, search
         from . import site
         from .content import render_issue
 

@@ -99,7 +99,7 @@ def test_every_command_finds_the_project_from_a_subfolder(
     assert (issues / "008-next-week.md").is_file()
     # an issue named by its path is found from where the command runs
     result = run_in(issues, monkeypatch, "render", f"{SAMPLE}.md")
-    assert result.stdout == "Rendered 1 issue into out/: 8 files, 8 changed.\n"
+    assert result.stdout == "Rendered 1 issue into out/: 44 files, 44 changed.\n"
     assert (project / "out" / SAMPLE / "email.html").is_file()
     assert not (issues / "out").exists()
     result = run_in(issues, monkeypatch, "send", "6", "--to", "editor@example.org", "--dry-run")
