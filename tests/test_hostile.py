@@ -227,7 +227,7 @@ def test_every_hostile_string_reaches_the_reader_as_text(hostile: Path) -> None:
     for snippet in [
         TITLE,
         "Trade < Security & Growth > javascript:alert('deck') {% if true %}deck{% endif %}",
-        "javascript:alert('article') \" onmouseover=\"alert('article')",
+        "The article javascript:alert('article') \" onmouseover=\"alert('article')",
         "{% include 'email.html' %} & co {{ settings.sender }}",
         'O\'Brien "<" & Sons {{ 7*7 }} < 赵隆 >',
         "[click](javascript:alert('link'))",
