@@ -532,3 +532,23 @@ def test_the_lines_of_dashes_may_end_in_spaces_and_the_file_in_crlf_with_a_bom(
     lf = read(sample, text)
     crlf = read(sample, "\ufeff" + text.replace("\n", "\r\n"))
     assert (lf.title, lf.note, lf.sections) == (crlf.title, crlf.note, crlf.sections)
+
+
+def test_tags_are_words_not_numbers(sample: Path) -> None:
+    text = with_line("date: 2024-10-21", "date: 2024-10-21\ntags: [BRICS, 2024]")
+    assert problems_in(sample, text) == [
+        "issues/008-case.md:4: tags: expected a list of words, as in [SCO, BRICS]"
+    ]
+
+
+def test_a_bad_byte_or_a_control_character_after_a_first_empty_line(sample: Path) -> None:
+    path = sample / "008-case.md"
+    for data, message in [
+        (b"\n\n---\n\xe9", "4: not valid UTF-8 (byte 0xe9): save the file as UTF-8"),
+        (b"\n\x01", "2: control character U+0001 at column 1: an issue is plain text; remove it"),
+    ]:
+        path.write_bytes(data)
+        try:
+            assert load(sample, path)[1] == [f"issues/008-case.md:{message}"]
+        finally:
+            path.unlink()

@@ -156,6 +156,14 @@ def test_a_block_of_raw_html_is_reported_at_its_first_line(sample: Path) -> None
     ]
 
 
+def test_raw_html_is_quoted_up_to_40_characters(sample: Path) -> None:
+    tag = '<span class="a-class-name-that-runs-on-and-on">'
+    assert read(sample, edit("Why text.", f"Why {tag}text</span>."))[1] == [
+        f"issues/008-body.md:{WHY + 2}: raw HTML is not allowed in an issue: {tag[:40]!r}; "
+        "write it in Markdown"
+    ]
+
+
 def test_raw_html_is_reported_once_per_line(sample: Path) -> None:
     text = edit("Why text.", "Why <b>bold</b> text.\n\nAnd <i>one</i> more.")
     assert read(sample, text)[1] == [

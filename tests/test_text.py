@@ -264,6 +264,13 @@ def test_a_link_whose_text_is_the_address_of_another_is_numbered() -> None:
     )
 
 
+def test_a_link_whose_text_is_a_shorter_address_is_numbered() -> None:
+    assert plain("[https://example.org](https://example.org/X)") == (
+        "https://example.org [1]",
+        ["https://example.org/X"],
+    )
+
+
 def test_a_mail_link_with_other_text_is_numbered_with_its_scheme() -> None:
     assert plain("[Write to us](mailto:editors@example.org).") == (
         "Write to us [1].",
@@ -289,6 +296,13 @@ def test_images_show_their_alt_text_or_the_word_image_and_are_numbered() -> None
     assert plain("[![logo](https://a.org/l.png)](https://a.org/)") == (
         "[logo] [1] [2]",
         ["https://a.org/l.png", "https://a.org/"],
+    )
+
+
+def test_an_image_in_the_alt_text_of_another_is_numbered_first() -> None:
+    assert plain("![a ![b](https://x.org/b.png)](https://x.org/a.png)") == (
+        "[a [b] [1]] [2]",
+        ["https://x.org/b.png", "https://x.org/a.png"],
     )
 
 
