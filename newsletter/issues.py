@@ -364,12 +364,34 @@ def _check_markup(tokens: list[Token], offset: int, check: _FileChecker) -> bool
     return too_deep is None
 
 
+def _may_hold_markup(token: Token) -> bool:
+    """Whether an `inline` token's text could hold raw HTML or nest too deeply once parsed.
+
+    Raw HTML starts with '<'; every level of inline nesting opens with a '*', '_', '[' or '<'
+    (emphasis, links, images, autolinks), so text with fewer of them cannot nest deeper than
+    MAX_NESTING. Only such text needs the inline parse here; content.py parses it all."""
+    text = token.content
+    if "<" in text:
+        return True
+    openers = text.count("*") + text.count("_") + text.count("[")
+    return token.level + openers > markdown.MAX_NESTING
+
+
+def _parse_for_checks(body: str) -> list[Token]:
+    """The body's blocks, and inline only the text that `_check_markup` must look into."""
+    tokens, env = markdown.parse_blocks(body)
+    for token in tokens:
+        if token.type == "inline" and _may_hold_markup(token):
+            markdown.parse_inline(token, env)
+    return tokens
+
+
 def _sections(
     body: str, offset: int, specs: tuple[SectionSpec, ...], check: _FileChecker
 ) -> tuple[str, tuple[Section, ...]]:
     """Split the body at its `##` headings, then check them against the template."""
     lines = body.split("\n")
-    tokens, _ = markdown.parse(body)
+    tokens = _parse_for_checks(body)
     if not _check_markup(tokens, offset, check):
         return "", ()
     headings = [
