@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     import jinja2
 
     from . import lint
-    from .compose import IssueFiles
+    from .compose import IssueFiles, Written
     from .model import Issue
 
 log = logging.getLogger(__name__)
@@ -240,7 +240,7 @@ def _feeds(setup: Setup, listed: Sequence[Record], articles: dict[str, str]) -> 
 class Rendering:
     """The files a render produced, as they come: each issue's and the pages'."""
 
-    composed: dict[str, IssueFiles] = field(default_factory=dict)  # by issue file
+    composed: dict[str, Written] = field(default_factory=dict)  # by issue file
 
     def articles(self, project: Project, plan: state.Plan) -> dict[str, str]:
         """The feed bodies at hand: rendered in this run, or kept by the last one."""
@@ -285,7 +285,7 @@ def render_files(
         if "index" in plan.pages:
             pages |= _index(setup, lists["index"].records)
     for done, files in enumerate(results, 1):
-        rendering.composed[files.issue.path] = files
+        rendering.composed[files.issue.path] = files.written()
         yield from files.files.items()
         if progress:
             progress(done, len(stale))

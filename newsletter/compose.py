@@ -51,6 +51,20 @@ class IssueFiles:
         """The paths of its files, sorted."""
         return tuple(sorted(self.files))
 
+    def written(self) -> Written:
+        """What a render keeps of these files once they are on their way to disk."""
+        return Written(self.names, self.article)
+
+
+@dataclass(frozen=True)
+class Written:
+    """An issue's files as the build state records them: their paths, and its feed body. A
+    render keeps this of every issue it renders, not the files: for a whole archive, those would
+    be every email of it in memory at once."""
+
+    names: tuple[str, ...]
+    article: str
+
 
 def prepare(env: jinja2.Environment, settings: Settings, issue: Issue) -> Draft:
     """Render ISSUE's Markdown and every layout, but for the email's CSS inlining."""

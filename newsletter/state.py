@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from . import __version__
 
 if TYPE_CHECKING:
-    from .compose import IssueFiles
+    from .compose import Written
     from .config import Settings
     from .model import Issue
 
@@ -423,7 +423,7 @@ def settle(
     chosen: Iterable[Issue],
     pages: Mapping[str, Listing],
     work: Plan,
-    composed: Mapping[str, IssueFiles],
+    composed: Mapping[str, Written],
     out_dir: Path,
 ) -> tuple[State, list[str]]:
     """The state after a render that did WORK, and the files of the last one it leaves behind.
