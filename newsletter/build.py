@@ -267,6 +267,7 @@ def render_files(
     """
     setup = Setup(project.settings, project.sources.layouts)
     stale = plan.issues
+    in_feeds = {record.path for record in lists["feeds"].records}
     pages: dict[str, bytes] = {}
     if len(stale) == 1:
         from .compose import finish, prepare
@@ -285,7 +286,7 @@ def render_files(
         if "index" in plan.pages:
             pages |= _index(setup, lists["index"].records)
     for done, files in enumerate(results, 1):
-        rendering.composed[files.issue.path] = files.written()
+        rendering.composed[files.issue.path] = files.written(files.issue.path in in_feeds)
         yield from files.files.items()
         if progress:
             progress(done, len(stale))

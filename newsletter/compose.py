@@ -51,9 +51,10 @@ class IssueFiles:
         """The paths of its files, sorted."""
         return tuple(sorted(self.files))
 
-    def written(self) -> Written:
-        """What a render keeps of these files once they are on their way to disk."""
-        return Written(self.names, self.article)
+    def written(self, in_feeds: bool) -> Written:
+        """What a render keeps of these files once they are on their way to disk (the feed body
+        only of an issue the feeds list)."""
+        return Written(self.names, self.article if in_feeds else "")
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ import os
 import sys
 import time
 import typing
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -98,12 +98,17 @@ def stat_of(path: Path | str) -> Stat | None:
     return result.st_size, result.st_mtime_ns, result.st_ctime_ns
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Replace PATH by DATA in one rename. Not flushed to disk: a state lost in a crash costs
-    one full render, never a wrong output (the outputs themselves are flushed first)."""
+def write_atomic(path: Path, data: bytes | Iterable[bytes]) -> None:
+    """Replace PATH by DATA (or its pieces, written as they come) in one rename. Not flushed to
+    disk: a state lost in a crash costs one full render, never a wrong output (the outputs
+    themselves are flushed first)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_bytes(data)
+    with temporary.open("wb") as handle:
+        if isinstance(data, bytes):
+            handle.write(data)
+        else:
+            handle.writelines(data)
     os.replace(temporary, path)
 
 
@@ -349,20 +354,28 @@ def remove_legacy(out_dir: Path) -> bool:
 
 def save(root: Path, out_dir: Path, state: State) -> None:
     """Write the state of OUT_DIR, stamped with the time it was saved."""
-    raw = {
-        "format": FORMAT,
-        "saved": time.time_ns(),
-        "code": state.code,
-        "records": [
-            {f.name: to_data(getattr(r, f.name)) for f in dataclasses.fields(r)}
-            for _, r in sorted(state.records.items())
-        ],
+    write_atomic(state_path(root, out_dir), _state_json(state))
+
+
+def _json(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _state_json(state: State) -> Iterator[bytes]:
+    """The state as one JSON object, a record at a time: the records hold the text of every
+    issue, and the whole as one string (its pieces, then it, then its bytes) would be that text
+    several times over in memory."""
+    head = {"format": FORMAT, "saved": time.time_ns(), "code": state.code}
+    yield _json(head)[:-1] + b',"records":['
+    for index, (_, record) in enumerate(sorted(state.records.items())):
+        fields = {f.name: to_data(getattr(record, f.name)) for f in dataclasses.fields(record)}
+        yield b"," * bool(index) + _json(fields)
+    tail = {
         "pages": dict(sorted(state.pages.items())),
         "files": dict(sorted(state.files.items())),
         "slugs": dict(sorted(state.slugs.items())),
     }
-    text = json.dumps(raw, ensure_ascii=False, separators=(",", ":"))
-    write_atomic(state_path(root, out_dir), text.encode())
+    yield b"]," + _json(tail)[1:]
 
 
 # --- the plan: what a render must redo, and what it leaves behind --------------------------------
