@@ -16,16 +16,8 @@ import yaml
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
-from newsletter import markdown
 from newsletter.config import DEFAULT_SECTIONS, Settings, load_settings
-from newsletter.issues import (
-    ARTICLE_KEYS,
-    FRONT_MATTER,
-    _check_markup,
-    _FileChecker,
-    _parse_for_checks,
-    read_issue,
-)
+from newsletter.issues import ARTICLE_KEYS, FRONT_MATTER, read_issue
 
 from .conftest import copy_sample, run, snapshot
 
@@ -286,32 +278,3 @@ def test_a_valid_issue_always_renders(
     result = run(project, "render")
     assert result.exit_code == 0, result.output
     assert len(snapshot(project / "out")) == 8  # the outputs, not the build state beside them
-
-
-# Nesting near the limit: emphasis, links, images and quotes 25 to 40 levels deep.
-DEEP = st.integers(25, 40).flatmap(
-    lambda n: st.sampled_from(
-        [
-            "*" * n + "x" + "*" * n,
-            "_" * n + "x" + "_" * n,
-            "[" * n + "x" + "](/)" * n,
-            "![" * n + "x" + "](/a.png)" * n,
-            "> " * n + "x",
-            "- " * n + "x",
-            "**[_" * (n // 3) + "x" + "_](/)**" * (n // 3),
-        ]
-    )
-)
-
-
-@FIXTURES
-@given(parts=st.lists(MARKDOWN | DEEP | bodies(), min_size=1, max_size=4))
-def test_validation_finds_what_a_whole_parse_finds(parts: list[str]) -> None:
-    # Validation parses inline text only where raw HTML or deep nesting could be: the problems
-    # it reports are those a parse of the whole body would give.
-    body = "\n\n".join(parts)
-    whole, _ = markdown.parse(body)
-    expected, found = _FileChecker(SHOWN), _FileChecker(SHOWN)
-    _check_markup(whole, 3, expected)
-    _check_markup(_parse_for_checks(body), 3, found)
-    assert found.problems == expected.problems
