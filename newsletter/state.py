@@ -606,6 +606,29 @@ def unchanged(root: Path, out_dir: Path, request: list[Any]) -> Summary | None:
     return Summary(issues, files, 0, tuple(warnings))
 
 
+def changed_issues(root: Path, out_dir: Path) -> int | None:
+    """How many issue files were added, changed or removed since the last stamped render, when
+    nothing else it reads changed (settings, layouts, code); None when something did, or there is
+    no stamp. Read before the state itself, it tells how many workers a render will want."""
+    try:
+        stamp = json.loads(state_path(root, out_dir, "stamp.json").read_bytes())
+        before = stamp["inputs"]
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+    now = _inputs(root)
+    folder = root / "issues"
+    issues = len([n for n in os.listdir(folder) if n.endswith(".md")]) if folder.is_dir() else 0
+    package = len(_package_modules())
+    others = len(now) - issues - package  # the libraries, the settings and the layouts first
+    if not isinstance(before, list) or len(before) < others + package:
+        return None
+    if before[:others] != now[:others] or before[len(before) - package :] != now[others + issues :]:
+        return None
+    then = {str(row[0]): row for row in before[others : len(before) - package]}
+    found = {str(row[0]): row for row in now[others : others + issues]}
+    return sum(1 for name in then.keys() | found.keys() if then.get(name) != found.get(name))
+
+
 def stamp(
     root: Path, out_dir: Path, request: list[Any], summary: Summary, outputs: Mapping[str, Stat]
 ) -> None:
