@@ -53,6 +53,51 @@ _Loader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+# libyaml's parser, where PyYAML has it: the same YAML read about eight times faster.
+_FAST: type[yaml.CSafeLoader] | None = None
+if yaml.__with_libyaml__:
+
+    class _CLoader(yaml.CSafeLoader):
+        """_Loader's YAML, parsed by libyaml (C)."""
+
+    _CLoader.yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
+    _FAST = _CLoader
+
+
+def _compose(front: str) -> yaml.Node | None:
+    """The front matter's node tree. libyaml parses front matter of printable text (tabs, line
+    and paragraph separators are not); PyYAML's own parser parses the rest, and again whatever
+    libyaml refuses or has an empty value in (libyaml marks it on another line), so that a
+    problem is always reported in PyYAML's words and at its lines."""
+    if _FAST is not None and all(line.isprintable() for line in front.split("\n")):
+        try:
+            node = _FAST(front).get_single_node()
+        except yaml.YAMLError:
+            node = None
+        else:
+            if not _has_empty_value(node):
+                return node
+    return _Loader(front).get_single_node()
+
+
+def _has_empty_value(root: yaml.Node | None) -> bool:
+    """Whether a node tree holds an empty plain scalar ('key:' with nothing after it). Each node
+    is looked at once: an alias ('*a') is the node it names, not a copy (YAML bombs)."""
+    todo, seen = [root], set()
+    while todo:
+        node = todo.pop()
+        if node is None:
+            return True
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode) and node.value == "" and not node.style:
+            return True
+        if isinstance(node, yaml.SequenceNode):
+            todo.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            todo.extend(part for pair in node.value for part in pair)
+    return False
 
 
 @dataclass(frozen=True)
@@ -543,7 +588,7 @@ def read_issue(path: Path, settings: Settings) -> tuple[Issue | None, list[Probl
         return None, check.problems
     front, front_line, body, body_line = parts
     try:
-        node = _Loader(front).get_single_node()
+        node = _compose(front)
         raw = _fields(node, front_line, check, set()) if node is not None else {}
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
