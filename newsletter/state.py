@@ -607,26 +607,29 @@ def unchanged(root: Path, out_dir: Path, request: list[Any]) -> Summary | None:
 
 
 def changed_issues(root: Path, out_dir: Path) -> int | None:
-    """How many issue files were added, changed or removed since the last stamped render, when
-    nothing else it reads changed (settings, layouts, code); None when something did, or there is
-    no stamp. Read before the state itself, it tells how many workers a render will want."""
-    try:
-        stamp = json.loads(state_path(root, out_dir, "stamp.json").read_bytes())
-        before = stamp["inputs"]
-    except (OSError, ValueError, TypeError, KeyError):
+    """How many issue files changed since the state was saved, when nothing else a render reads
+    did (the settings, the layouts, the code); None when something did, or there is no state.
+
+    Told by change times alone, before the state is read: a hint of how many workers a render
+    will want, never a reason to trust or skip anything.
+    """
+    saved = stat_of(state_path(root, out_dir))
+    if saved is None:
         return None
-    now = _inputs(root)
+
+    def newer(folder: Path, names: Iterable[str]) -> int:
+        return sum(1 for row in _stats(folder, names) if row[3] < 0 or row[3] > saved[1])
+
+    package = Path(__file__).parent
+    if (
+        newer(root, ["pyproject.toml"])
+        or newer(root / "layouts", _listing(root / "layouts"))
+        or newer(package, [path.name for path in _package_modules()])
+    ):
+        return None
     folder = root / "issues"
-    issues = len([n for n in os.listdir(folder) if n.endswith(".md")]) if folder.is_dir() else 0
-    package = len(_package_modules())
-    others = len(now) - issues - package  # the libraries, the settings and the layouts first
-    if not isinstance(before, list) or len(before) < others + package:
-        return None
-    if before[:others] != now[:others] or before[len(before) - package :] != now[others + issues :]:
-        return None
-    then = {str(row[0]): row for row in before[others : len(before) - package]}
-    found = {str(row[0]): row for row in now[others : others + issues]}
-    return sum(1 for name in then.keys() | found.keys() if then.get(name) != found.get(name))
+    issues = sorted(n for n in os.listdir(folder) if n.endswith(".md")) if folder.is_dir() else []
+    return newer(folder, issues)
 
 
 def stamp(
