@@ -257,13 +257,32 @@ def state_path(root: Path, out_dir: Path, name: str = "state.json") -> Path:
 
 def to_data(value: Any) -> Any:
     """VALUE as JSON data: a dataclass as an object, a tuple as a list, a date as ISO 8601."""
+    kind = type(value)
+    if kind in _PLAIN:  # most values of an issue: its text
+        return value
+    if kind is tuple:
+        return [to_data(item) for item in value]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_data(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {name: to_data(getattr(value, name)) for name in _field_names(value)}
     if isinstance(value, tuple | list):
         return [to_data(item) for item in value]
     if isinstance(value, datetime):
         return value.isoformat()
     return value
+
+
+_PLAIN = frozenset({str, int, bool, float, type(None)})
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(value: Any) -> tuple[str, ...]:
+    """The field names of a dataclass instance, looked up once per class."""
+    names = _FIELD_NAMES.get(type(value))
+    if names is None:
+        names = _FIELD_NAMES[type(value)] = tuple(f.name for f in dataclasses.fields(value))
+    return names
 
 
 @functools.cache
@@ -425,9 +444,7 @@ def _state_json(state: State) -> Iterator[bytes]:
         if kept is not None and kept[0] == record:  # as read: as it was written
             text = kept[1].encode()
         else:
-            text = _json(
-                {f.name: to_data(getattr(record, f.name)) for f in dataclasses.fields(record)}
-            )
+            text = _json(to_data(record))
         yield b"," * bool(index) + text
     tail = {
         "pages": dict(sorted(state.pages.items())),
