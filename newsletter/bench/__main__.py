@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import signal
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -61,6 +62,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         chromium=args.chromium,
         seed=(args.seed or project_dir.parent / "shared" / "bench" / "seed-issue.mjml").resolve(),
     )
+    # Stopped from outside: the generated folder is removed all the same.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     work = Path(tempfile.mkdtemp(prefix="newsletter-bench-"))
     try:
         project = work / "project"
