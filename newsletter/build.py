@@ -415,10 +415,15 @@ def render(
     settings = load_settings(root)
     sources = state.sources(settings)
     with output.locked(out_dir):  # a second render waits here, then sees the first's output
-        last = state.load(root, out_dir, sources)
-        if force:
-            last = last.forget()
         with parallel.Workers(_prepare) as workers:  # stopped before the lock is let go
+            # A few issues edited since the last render: their workers import premailer while
+            # this process reads the state.
+            edited = None if force else stamp.changed_issues(root, out_dir)
+            if edited is not None and 0 < edited <= READ_HERE:
+                workers.start(edited)
+            last = state.load(root, out_dir, sources)
+            if force:
+                last = last.forget()
             project = read(settings, sources, last, workers)
             warnings = [*project.warnings, *moved(last, project)]
             chosen = select(project.issues, names, root, drafts)

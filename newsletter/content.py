@@ -14,7 +14,7 @@ from urllib.parse import urljoin
 from markdown_it.token import Token
 
 from . import images, text
-from .markdown import inline_to_html, parse, parser, plain
+from .markdown import inline_to_html, parse_blocks, parser, plain
 from .model import Issue
 
 
@@ -165,8 +165,8 @@ def _parse_parts(sources: Sequence[str], base_url: str) -> list[list[Token]]:
     """Parse the parts of an issue, each followed by the notes it is the first to refer to."""
     labels: set[str] = set()
     for source in sources:  # first every label, so that a reference finds a later definition
-        if "[^" in source:  # a part without it defines no note: no need to parse it twice
-            labels.update(parse(source)[1].get("footnotes", {}).get("refs", {}))
+        if "[^" in source:  # a part without it defines no note; definitions are blocks
+            labels.update(parse_blocks(source)[1].get("footnotes", {}).get("refs", {}))
     env: dict[str, Any] = {"footnotes": {"refs": dict.fromkeys(labels, -1), "list": {}}}
     bodies: list[list[Token]] = []
     definitions: dict[str, list[Token]] = {}

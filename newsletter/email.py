@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import binascii
+import functools
 import hashlib
 import html
 import re
@@ -10,7 +11,6 @@ import unicodedata
 from collections.abc import Callable
 from email import policy
 from email.header import Header
-from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 from urllib.parse import urlsplit
 
@@ -102,23 +102,23 @@ def message(rendered: RenderedIssue, settings: Settings, text: str, body: str) -
     issue = rendered.issue
     host = _host(settings) or "localhost"
     # Written with LF line ends, as .eml files on disk are; smtplib converts to CRLF when sending.
-    msg = EmailMessage(policy=policy.default)
     # Header values are single-line by construction (the loader folds whitespace), and the
     # email package refuses CR/LF in a header value besides, so content cannot add headers.
-    msg["Subject"] = issue.subject
-    msg["From"] = sender_address(settings.sender)
+    folded = [_header("Subject", issue.subject), _header("From", settings.sender, address=True)]
     if settings.reply_to:
-        msg["Reply-To"] = sender_address(settings.reply_to)
-    msg["Date"] = format_datetime(issue.date)
-    msg["Message-ID"] = f"<issue-{issue.number}.{issue.date.date().isoformat()}@{host}>"
+        folded.append(_header("Reply-To", settings.reply_to, address=True))
+    folded.append(_header("Date", format_datetime(issue.date)))
+    message_id = f"<issue-{issue.number}.{issue.date.date().isoformat()}@{host}>"
+    folded.append(_header("Message-ID", message_id))
+    folded.append(list_id_header(settings))  # see there
     unsubscribe = settings.merge_tags.unsubscribe
     if unsubscribe:
-        msg["List-Unsubscribe"] = f"<{unsubscribe}>"
-    msg["MIME-Version"] = "1.0"
+        folded.append(_header("List-Unsubscribe", f"<{unsubscribe}>"))
+    folded.append(_header("MIME-Version", "1.0"))
     # A fixed boundary keeps the file byte-identical between runs; '=_' cannot occur in
     # quoted-printable data, so it cannot collide with the parts.
     boundary = "=_newsletter_" + hashlib.sha256((text + body).encode("utf-8")).hexdigest()[:24]
-    msg["Content-Type"] = f'multipart/alternative; boundary="{boundary}"'
+    folded.append(_header("Content-Type", f'multipart/alternative; boundary="{boundary}"'))
     # The email package encodes and folds the headers; the two parts are written here, with
     # binascii's quoted-printable encoder (C): the package's own is pure Python, and was a
     # third of an issue's rendering time besides its CSS inlining.
@@ -129,7 +129,13 @@ def message(rendered: RenderedIssue, settings: Settings, text: str, body: str) -
         + b"\n"
         for subtype, content in (("plain", text), ("html", body))
     )
-    folded = [msg.policy.fold_binary(name, value) for name, value in msg.items()]
-    folded.insert(msg.keys().index("Message-ID") + 1, list_id_header(settings))  # see there
-    headers = b"".join(folded)
-    return headers + b"\n" + parts + f"--{boundary}--\n".encode("ascii")
+    return b"".join(folded) + b"\n" + parts + f"--{boundary}--\n".encode("ascii")
+
+
+@functools.lru_cache(maxsize=64)
+def _header(name: str, value: str, address: bool = False) -> bytes:
+    """One header line, parsed, encoded and folded by the email package (VALUE an ADDRESS of the
+    settings' 'Name <addr@host>' form). The settings' (From, Reply-To, List-Unsubscribe) are the
+    same in every message: they are made once."""
+    parsed = sender_address(value) if address else value
+    return bytes(policy.default.fold_binary(*policy.default.header_store_parse(name, parsed)))

@@ -123,12 +123,18 @@ def _with_inline_notes(children: Iterable[Token], notes: dict[int, Any]) -> Iter
 def _targets(lines: list[str]) -> list[_Target]:
     """Every link and image of the issue's body, with the line it is written on."""
     start = _body_start(lines)
-    tokens, env = markdown.parse("\n".join(lines[start:]))
-    notes = env.get("footnotes", {}).get("list", {})
+    tokens, env = markdown.parse_blocks("\n".join(lines[start:]))
     found: list[_Target] = []
     for token in tokens:
-        if token.type != "inline" or not token.map:
+        # a link or an image starts with '[' or '<' (an autolink): other text needs no parse
+        if (
+            token.type != "inline"
+            or not token.map
+            or not ("[" in token.content or "<" in token.content)
+        ):
             continue
+        markdown.parse_inline(token, env)
+        notes = env.get("footnotes", {}).get("list", {})  # with this text's inline notes
         first, last = start + token.map[0], start + token.map[1]
         for child in _with_inline_notes(token.children or (), notes):
             if child.type not in ("link_open", "image"):

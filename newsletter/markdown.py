@@ -63,15 +63,8 @@ def _render_footnote_caption(
     return f"[{tokens[idx].meta['id'] + 1}]"
 
 
-@functools.cache
-def parser() -> MarkdownIt:
-    """The one Markdown parser. Raw HTML is parsed (html=True) only so validation can reject it.
-
-    Footnote definitions stay where they were written (move_to_end=False): `render_issue` numbers
-    the notes across the whole issue and puts each one after the part that first refers to it.
-    markdown-it silently drops what is nested deeper than maxNesting; validation rejects anything
-    deeper than MAX_NESTING first, so nothing an editor wrote is ever lost.
-    """
+def _configured() -> MarkdownIt:
+    """A new parser of the dialect, with its plugins and render rules."""
     md = _Parser("commonmark", {"html": True, "typographer": False, "maxNesting": 100})
     md.use(footnote_plugin, move_to_end=False)
     # An image's size may be given after it, ![A chart](https://…/wide.png){width=520}: nothing
@@ -84,10 +77,42 @@ def parser() -> MarkdownIt:
     return md
 
 
+@functools.cache
+def parser() -> MarkdownIt:
+    """The one Markdown parser. Raw HTML is parsed (html=True) only so validation can reject it.
+
+    Footnote definitions stay where they were written (move_to_end=False): `render_issue` numbers
+    the notes across the whole issue and puts each one after the part that first refers to it.
+    markdown-it silently drops what is nested deeper than maxNesting; validation rejects anything
+    deeper than MAX_NESTING first, so nothing an editor wrote is ever lost.
+    """
+    return _configured()
+
+
+@functools.cache
+def _block_parser() -> MarkdownIt:
+    """The same parser, stopping at the block structure: inline text is left as it was written."""
+    return _configured().disable(["inline", "text_join"])
+
+
 def parse(source: str) -> tuple[list[Token], dict[str, Any]]:
     """Parse Markdown into block tokens and the environment that holds its footnotes."""
     env: dict[str, Any] = {}
     return parser().parse(source, env), env
+
+
+def parse_blocks(source: str) -> tuple[list[Token], dict[str, Any]]:
+    """Parse Markdown's blocks alone: its `inline` tokens keep their text, without children,
+    until `parse_inline` parses those that are needed. Most of a parse's time is inline."""
+    env: dict[str, Any] = {}
+    return _block_parser().parse(source, env), env
+
+
+def parse_inline(token: Token, env: dict[str, Any]) -> None:
+    """Parse one `inline` token of `parse_blocks`, in place, as a whole parse would have (ENV,
+    from the same call, knows the footnotes the blocks define)."""
+    token.children = []
+    parser().inline.parse(token.content, parser(), env, token.children)
 
 
 def inline_to_html(source: str) -> str:

@@ -32,7 +32,7 @@ from . import images, layouts
 from .compose import IssueFiles, compose
 from .config import SETTINGS_FILE, Settings, load_settings
 from .errors import InvalidInput, Problem
-from .issues import read_all
+from .issues import Known, read_all
 from .model import Issue
 
 log = logging.getLogger(__name__)
@@ -140,6 +140,7 @@ class Snapshot:
     settings: Settings | None
     issues: tuple[Issue, ...]  # the valid ones: a broken issue leaves the others in the preview
     problems: tuple[Problem, ...]  # the errors of the settings that stopped it, or all problems
+    context: str = ""  # the hash of what every issue's files depend on: settings, images, layouts
     cache: dict[tuple[str, str, bool], Response] = field(default_factory=dict)
     rendered: dict[str, IssueFiles] = field(default_factory=dict)
     env: jinja2.Environment | None = None
@@ -180,21 +181,29 @@ class Preview:
         self._changed = threading.Condition()
         self._render_lock = threading.Lock()
         self._stopping = False
+        self._known: Known = {}  # each issue file's reading, while its bytes stay the same
+        self._reading = ""  # the hash of what reading an issue depends on: settings, images
         self.snapshot = self._load(self._fingerprinted())
 
     # --- building ------------------------------------------------------------------------
 
     def is_source(self, path: Path) -> bool:
         """True for a file the output depends on; not for editors' swap and temporary files."""
+        return self._part(path) is not None
+
+    def _part(self, path: Path) -> str | None:
+        """Which of the project's sources PATH is: settings, issues, images or layouts (None for
+        none, such as editors' swap and temporary files)."""
         relative = path.relative_to(self.root) if path.is_relative_to(self.root) else path
         name = relative.name
         if relative.parts[:1] == ("layouts",):
-            return not name.startswith(".") and not name.endswith("~")
+            return "layouts" if not name.startswith(".") and not name.endswith("~") else None
         if relative.parts[:2] == ("issues", images.FOLDER):
-            return not name.startswith(".") and not name.endswith("~")
+            return "images" if not name.startswith(".") and not name.endswith("~") else None
         if relative.parts[:1] == ("issues",):
-            return len(relative.parts) == 2 and name.endswith(".md") and not name.startswith(".")
-        return relative == Path(SETTINGS_FILE)
+            ok = len(relative.parts) == 2 and name.endswith(".md") and not name.startswith(".")
+            return "issues" if ok else None
+        return "settings" if relative == Path(SETTINGS_FILE) else None
 
     def sources(self) -> Iterator[Path]:
         """Every file the output depends on: the settings, the issues and the layouts."""
@@ -204,33 +213,51 @@ class Preview:
                 p for p in (self.root / folder).rglob("*") if p.is_file() and self.is_source(p)
             )
 
-    def _fingerprinted(self) -> str:
-        digest = hashlib.sha256()
+    def _fingerprinted(self) -> dict[str, str]:
+        """A hash of each part of the sources (settings, issues, images, layouts), and of all."""
+        digests = {part: hashlib.sha256() for part in ("settings", "issues", "images", "layouts")}
         for path in self.sources():
             try:
                 data = path.read_bytes()
             except OSError:  # removed while we looked: the next event tells
                 continue
+            digest = digests[self._part(path) or "settings"]
             digest.update(f"{path.relative_to(self.root)}\0{len(data)}\0".encode())
             digest.update(data)
-        return digest.hexdigest()
+        parts = {part: digest.hexdigest() for part, digest in digests.items()}
+        return {**parts, "all": "".join(parts.values())}
 
-    def _load(self, fingerprint: str) -> Snapshot:
-        self._fingerprint = fingerprint
+    def _load(self, fingerprint: dict[str, str]) -> Snapshot:
+        """A build of the project: only the issue files that changed are read again, and the
+        files of every issue that stayed the same are kept from the last build."""
+        self._fingerprint = fingerprint["all"]
         self._serial += 1
         token = f"{self._session}-{self._serial}"
         try:
             settings = load_settings(self.root)
         except InvalidInput as exc:  # no issue can be built without the settings
             return Snapshot(token, None, (), tuple(exc.problems))
-        issues, problems = read_all(settings)  # each valid issue, whatever the others' errors
-        return Snapshot(token, settings, tuple(issues), tuple(sorted(problems)))
+        reading = fingerprint["settings"] + fingerprint["images"]
+        if reading != self._reading:  # every issue is read, and rendered, again
+            self._known.clear()
+            self._reading = reading
+        issues, problems = read_all(settings, self._known)  # the valid ones, whatever the others
+        context = reading + fingerprint["layouts"]
+        snapshot = Snapshot(token, settings, tuple(issues), tuple(sorted(problems)), context)
+        last: Snapshot | None = getattr(self, "snapshot", None)
+        if last is not None and last.context == context and last.settings is not None:
+            now = {issue.slug: issue for issue in snapshot.issues}
+            snapshot.env = last.env
+            snapshot.rendered = {
+                slug: files for slug, files in last.rendered.items() if now.get(slug) == files.issue
+            }
+        return snapshot
 
     def refresh(self, changed: list[str] | None = None) -> bool:
         """Rebuild if a source changed; wake every open tab. False when nothing changed."""
         with self._render_lock:
             fingerprint = self._fingerprinted()
-            if fingerprint == self._fingerprint:
+            if fingerprint["all"] == self._fingerprint:
                 return False
             snapshot = self._load(fingerprint)
         with self._changed:

@@ -60,12 +60,17 @@ def stat_of(path: Path | str) -> Stat | None:
     return result.st_size, result.st_mtime_ns, result.st_ctime_ns
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Replace PATH by DATA in one rename. Not flushed to disk: a state lost in a crash costs
-    one full render, never a wrong output (the outputs themselves are flushed first)."""
+def write_atomic(path: Path, data: bytes | Iterable[bytes]) -> None:
+    """Replace PATH by DATA (or its pieces, written as they come) in one rename. Not flushed to
+    disk: a state lost in a crash costs one full render, never a wrong output (the outputs
+    themselves are flushed first)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_bytes(data)
+    with temporary.open("wb") as handle:
+        if isinstance(data, bytes):
+            handle.write(data)
+        else:
+            handle.writelines(data)
     os.replace(temporary, path)
 
 
@@ -189,6 +194,33 @@ def unchanged(root: Path, out_dir: Path, request: list[Any]) -> Summary | None:
         return None
     issues, files, warnings = stamp["summary"]
     return Summary(issues, files, 0, tuple(warnings))
+
+
+def changed_issues(root: Path, out_dir: Path) -> int | None:
+    """How many issue files changed since the state was saved, when nothing else a render reads
+    did (the settings, the layouts, the images, the code); None when something did, or there is
+    no state.
+
+    Told by change times alone, before the state is read: a hint of how many workers a render
+    will want, never a reason to trust or skip anything.
+    """
+    saved = stat_of(state_path(root, out_dir))
+    if saved is None:
+        return None
+
+    def newer(folder: Path, names: Iterable[str]) -> int:
+        return sum(1 for row in _stats(folder, names) if row[3] < 0 or row[3] > saved[1])
+
+    folder, package = root / "issues", Path(__file__).parent
+    if (
+        newer(root, ["pyproject.toml"])
+        or newer(root / "layouts", _listing(root / "layouts"))
+        or newer(folder / "images", _listing(folder / "images"))
+        or newer(package, [path.name for path in package_modules()])
+    ):
+        return None
+    issues = sorted(n for n in os.listdir(folder) if n.endswith(".md")) if folder.is_dir() else []
+    return newer(folder, issues)
 
 
 def record(

@@ -32,10 +32,11 @@ import hashlib
 import json
 import logging
 import os
+import re
 import time
 import types
 import typing
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -156,6 +157,8 @@ class State:
     pages: dict[str, str] = field(default_factory=dict)  # page -> the key of what it lists
     files: dict[str, Stat] = field(default_factory=dict)  # every file written, as written
     slugs: dict[str, str] = field(default_factory=dict)  # feed id -> slug of published issues
+    # by issue file: the record as read from the state's file, and its JSON text there
+    texts: dict[str, tuple[Record, str]] = field(default_factory=dict, repr=False, compare=False)
 
     def content(self, path: str, stat: Stat) -> str:
         """The recorded hash of the issue file at PATH if its stat shows it unchanged, else ''."""
@@ -182,13 +185,32 @@ class State:
 
 def to_data(value: Any) -> Any:
     """VALUE as JSON data: a dataclass as an object, a tuple as a list, a date as ISO 8601."""
+    kind = type(value)
+    if kind in _PLAIN:  # most values of an issue: its text
+        return value
+    if kind is tuple:
+        return [to_data(item) for item in value]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_data(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {name: to_data(getattr(value, name)) for name in _field_names(value)}
     if isinstance(value, tuple | list):
         return [to_data(item) for item in value]
     if isinstance(value, datetime):
         return value.isoformat()
     return value
+
+
+_PLAIN = frozenset({str, int, bool, float, type(None)})
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(value: Any) -> tuple[str, ...]:
+    """The field names of a dataclass instance, looked up once per class."""
+    names = _FIELD_NAMES.get(type(value))
+    if names is None:
+        names = _FIELD_NAMES[type(value)] = tuple(f.name for f in dataclasses.fields(value))
+    return names
 
 
 @functools.cache
@@ -198,31 +220,75 @@ def _hints(kind: type) -> dict[str, Any]:
 
 def from_data(kind: Any, data: Any) -> Any:
     """The value of type KIND that `to_data` wrote as DATA; TypeError when DATA is not one."""
+    return _reader(kind)(data)
+
+
+@functools.cache
+def _reader(kind: Any) -> Callable[[Any], Any]:
+    """The function that reads a value of type KIND from its JSON data: made once per type, so
+    that reading every issue of an archive looks up no type hints."""
     if isinstance(kind, type) and dataclasses.is_dataclass(kind):
-        if not isinstance(data, dict):
-            raise TypeError(f"expected an object for {kind.__name__}")
-        hints = _hints(kind)
-        return kind(**{name: from_data(hints[name], value) for name, value in data.items()})
+        readers = {name: _reader(hint) for name, hint in _hints(kind).items()}
+
+        def read_dataclass(data: Any) -> Any:
+            if not isinstance(data, dict):
+                raise TypeError(f"expected an object for {kind.__name__}")
+            return kind(**{name: readers[name](value) for name, value in data.items()})
+
+        return read_dataclass
     if typing.get_origin(kind) in (types.UnionType, typing.Union):  # 'X | None'
-        if data is None:
-            return None
-        kind = next(arg for arg in typing.get_args(kind) if arg is not type(None))
-        return from_data(kind, data)
+        present = _reader(next(arg for arg in typing.get_args(kind) if arg is not type(None)))
+        return lambda data: None if data is None else present(data)
     if kind is datetime:
-        return datetime.fromisoformat(data)
+        return datetime.fromisoformat
     if typing.get_origin(kind) is tuple:
-        item = typing.get_args(kind)[0]
-        return tuple(from_data(item, value) for value in data)
-    if kind in (str, int, bool) and not isinstance(data, kind):
-        raise TypeError(f"expected {kind.__name__}, got {data!r}")
-    return data
+        item = _reader(typing.get_args(kind)[0])
+        return lambda data: tuple(item(value) for value in data)
+    if kind in (str, int, bool):
+
+        def read_scalar(data: Any) -> Any:
+            if not isinstance(data, kind):
+                raise TypeError(f"expected {kind.__name__}, got {data!r}")
+            return data
+
+        return read_scalar
+    return lambda data: data
+
+
+# A state this module wrote starts so, then has its records one after the other: each is read on
+# its own, and kept as its text, so that the next save writes an unchanged record as it was
+# instead of converting and encoding it again (most records, most renders). Any other layout of
+# the same JSON is read whole.
+HEAD = re.compile(r'\{"format":(\d+),"saved":(\d+),"code":"([0-9a-f]*)","records":\[')
+_DECODER = json.JSONDecoder()
+
+
+def _parse(text: str) -> tuple[Any, list[str]]:
+    """The state's JSON object, and the text of each of its records when this module wrote it."""
+    head = HEAD.match(text)
+    if head is not None:
+        try:
+            records, texts, position = [], [], head.end()
+            while not text.startswith("]", position):
+                item, end = _DECODER.raw_decode(text, position)
+                records.append(item)
+                texts.append(text[position:end])
+                position = end + 1 if text.startswith(",", end) else end
+            if not text.startswith("],", position):
+                raise ValueError("no pages after the records")
+            rest = json.loads("{" + text[position + 2 :])
+            found = {"format": int(head[1]), "saved": int(head[2]), "code": head[3]}
+            return {**found, "records": records, **rest}, texts
+        except ValueError:
+            pass  # not as this module writes it: read as the JSON it is (or say why it is not)
+    return json.loads(text), []
 
 
 def load(root: Path, out_dir: Path, sources: Sources) -> State:
     """The state of the last render into OUT_DIR; an empty one when there is none to trust."""
     path = state_path(root, out_dir)
     try:
-        raw = json.loads(path.read_bytes())
+        raw, texts = _parse(path.read_bytes().decode("utf-8"))
     except FileNotFoundError:
         return State()
     except (OSError, ValueError) as exc:
@@ -238,8 +304,8 @@ def load(root: Path, out_dir: Path, sources: Sources) -> State:
             return State(files=files, slugs=slugs)
         from .model import Issue
 
-        records = {}
-        for item in raw["records"]:
+        records, kept = {}, {}
+        for index, item in enumerate(raw["records"]):
             record = Record(
                 issue=from_data(Issue, item["issue"]),
                 stat=(int(item["stat"][0]), int(item["stat"][1]), int(item["stat"][2])),
@@ -252,8 +318,10 @@ def load(root: Path, out_dir: Path, sources: Sources) -> State:
                 complete=False,
             )
             records[record.path] = record
+            if texts:
+                kept[record.path] = (record, texts[index])
         pages = {str(page): str(key) for page, key in raw["pages"].items()}
-        return State(int(raw["saved"]), str(raw["code"]), records, pages, files, slugs)
+        return State(int(raw["saved"]), str(raw["code"]), records, pages, files, slugs, kept)
     except (AttributeError, KeyError, IndexError, TypeError, ValueError) as exc:
         log.warning("ignoring the damaged build state %s: %s", path, exc)
         return State()
@@ -294,24 +362,41 @@ def _hollow(issue: Issue) -> Issue:
 
 def save(root: Path, out_dir: Path, state: State) -> None:
     """Write the state of OUT_DIR, stamped with the time it was saved."""
-    raw = {
-        "format": FORMAT,
-        "saved": time.time_ns(),
-        "code": state.code,
-        "records": [
-            {
-                f.name: to_data(_hollow(r.issue) if f.name == "issue" else getattr(r, f.name))
-                for f in dataclasses.fields(r)
-                if f.name != "complete"
-            }
-            for _, r in sorted(state.records.items())
-        ],
+    write_atomic(state_path(root, out_dir), _state_json(state))
+
+
+def _json(value: Any) -> bytes:
+    # ASCII, with escapes for the rest: it is read back faster than the same text in UTF-8.
+    return json.dumps(value, separators=(",", ":")).encode()
+
+
+def _record_data(record: Record) -> dict[str, Any]:
+    """RECORD as JSON data, its issue hollow (`complete` is not kept: a record read back is not)."""
+    names = (f.name for f in dataclasses.fields(record) if f.name != "complete")
+    return {
+        name: to_data(_hollow(record.issue) if name == "issue" else getattr(record, name))
+        for name in names
+    }
+
+
+def _state_json(state: State) -> Iterator[bytes]:
+    """The state as one JSON object, a record at a time; a record unchanged since it was read is
+    written as the text it was read from (most records, most renders)."""
+    head = {"format": FORMAT, "saved": time.time_ns(), "code": state.code}
+    yield _json(head)[:-1] + b',"records":['
+    for index, (path, record) in enumerate(sorted(state.records.items())):
+        kept = state.texts.get(path)
+        if kept is not None and kept[0] == record:  # as read: as it was written
+            text = kept[1].encode()
+        else:
+            text = _json(_record_data(record))
+        yield b"," * bool(index) + text
+    tail = {
         "pages": dict(sorted(state.pages.items())),
         "files": dict(sorted(state.files.items())),
         "slugs": dict(sorted(state.slugs.items())),
     }
-    text = json.dumps(raw, ensure_ascii=False, separators=(",", ":"))
-    write_atomic(state_path(root, out_dir), text.encode())
+    yield b"]," + _json(tail)[1:]
 
 
 # --- the plan: what a render must redo, and what it leaves behind --------------------------------
@@ -413,5 +498,5 @@ def settle(
     slugs = dict(last.slugs)
     slugs.update((r.issue.id, r.issue.slug) for r in kept.values() if not r.issue.is_draft)
     keys = {**work.keys, **{page: key for page, (key, _) in more.items()}}
-    now = State(0, sources.code, kept, keys, files, slugs)
+    now = State(0, sources.code, kept, keys, files, slugs, last.texts)
     return now, sorted(set(last.files) - names)

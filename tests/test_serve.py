@@ -376,3 +376,59 @@ def test_the_preview_shows_local_images_before_they_are_uploaded(
         page.close()
     finally:
         assert running.stop()[0] == 0
+
+
+def test_a_save_reads_and_renders_only_the_saved_issue(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from newsletter import issues, serve
+
+    for number in range(8, 12):  # six issues in all: which are read again shows
+        text = (project / "issues" / "007-zhang-xin-china-russia-rapprochement.md").read_text()
+        text = text.replace("number: 7", f"number: {number}", 1)
+        text = text.replace("2024-10-14", f"2024-10-{number + 10}", 1)
+        (project / "issues" / f"{number:03d}-copy.md").write_text(text)
+    read: list[str] = []
+    composed: list[str] = []
+    real_read, real_compose = issues.read_issue, serve.compose
+
+    def counted_read(path: Path, settings: Any) -> Any:
+        read.append(path.name)
+        return real_read(path, settings)
+
+    def counted_compose(env: Any, settings: Any, issue: Any) -> Any:
+        composed.append(issue.slug)
+        return real_compose(env, settings, issue)
+
+    monkeypatch.setattr(issues, "read_issue", counted_read)
+    monkeypatch.setattr(serve, "compose", counted_compose)
+    said: list[str] = []
+    preview = serve.Preview(project, said.append)
+    assert len(preview.snapshot.issues) == 6 and len(read) == 6
+    slugs = [issue.slug for issue in preview.snapshot.issues]
+    for slug in slugs:
+        assert preview.respond(f"/{slug}/email.html").status == 200
+    assert sorted(composed) == sorted(slugs)  # each once: the email is rendered with its page
+
+    read.clear(), composed.clear()
+    saved = project / "issues" / "010-copy.md"
+    saved.write_text(saved.read_text().replace("\n## ", "\nOne sentence more.\n\n## ", 1))
+    assert preview.refresh(["issues/010-copy.md"])
+    assert read == ["010-copy.md"]  # the other five are as they were: not read again
+    index = preview.respond("/")
+    assert index.status == 200 and index.body.count(b'?view=web">') == 6  # the list of issues
+    for slug in slugs:
+        page = preview.respond(f"/{slug}/index.html")
+        assert page.status == 200
+    assert composed == ["010-copy"]  # the saved issue alone is rendered again
+    assert b"One sentence more." in preview.respond("/010-copy/index.html").body
+
+    read.clear(), composed.clear()
+    (project / "layouts" / "style.css").write_text(
+        (project / "layouts" / "style.css").read_text() + "\n/* a change */\n"
+    )
+    assert preview.refresh(["layouts/style.css"])
+    assert read == []  # a layout shapes the files, not the reading
+    for slug in slugs:
+        assert preview.respond(f"/{slug}/email.html").status == 200
+    assert sorted(composed) == sorted(slugs)  # but every issue's files are rendered again
