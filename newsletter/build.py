@@ -219,6 +219,15 @@ def archive_pages(
     return shelf, due(shelf)
 
 
+def _fed(project: Project) -> list[str]:
+    """The paths of the issues a topic's feeds carry: the state keeps their feed bodies."""
+    from . import archive
+
+    issues = [record.issue for record in project.published]
+    size = project.settings.feed_size
+    return [issue.path for topic in archive.topics_of(issues) for issue in topic.issues[:size]]
+
+
 # --- render ---------------------------------------------------------------------------------------
 
 
@@ -304,6 +313,7 @@ class Rendering:
     shelf: list[Page] = field(default_factory=list)  # the archive's pages
     due: frozenset[str] = frozenset()  # those of them to render again
     produced: dict[str, tuple[str, ...]] = field(default_factory=dict)  # what those wrote
+    bodies: dict[str, str] = field(default_factory=dict)  # feed bodies made for the topics' feeds
 
     def archive(self) -> dict[str, tuple[str, tuple[str, ...]]]:
         """Each archive page's key and files, as they stand after this render."""
@@ -312,7 +322,8 @@ class Rendering:
     def articles(self, project: Project, plan: state.Plan) -> dict[str, str]:
         """The feed bodies at hand: rendered in this run, or kept by the last one."""
         found = {path: article for path, (_, article) in self.composed.items()}
-        for record in project.published[: project.settings.feed_size]:
+        found |= self.bodies
+        for record in project.published:
             if record.article and record.rendered == record.key(project.sources):
                 found.setdefault(record.path, record.article)
         return found
@@ -372,6 +383,7 @@ def render_files(
             if issue.path not in articles:
                 content = render_issue(_whole(setup.settings, by_path[issue.path]))
                 articles[issue.path] = site.article(_environment(setup), content, setup.settings)
+                rendering.bodies[issue.path] = articles[issue.path]  # kept in the state
             return articles[issue.path]
 
         for page in rendering.shelf:
@@ -444,6 +456,7 @@ def render(
             out_dir,
             rendering.archive(),
             {name for names in rendering.produced.values() for name in names},
+            {path: rendering.bodies.get(path, "") for path in _fed(project)},
         )
         from . import archive
 

@@ -463,21 +463,27 @@ def settle(
     out_dir: Path,
     more: Mapping[str, tuple[str, tuple[str, ...]]] | None = None,
     more_written: Iterable[str] = (),
+    fed: Mapping[str, str] | None = None,
 ) -> tuple[State, list[str]]:
     """The state after a render that did WORK (COMPOSED: the files and feed body of each issue
     rendered, by its path), and the files of the last one it leaves behind. MORE: other pages
-    (the archive's), each with its key and files, of which MORE_WRITTEN were written now.
+    (the archive's), each with its key and files, of which MORE_WRITTEN were written now. FED:
+    the other feeds' issues (the topics'), by path, with their body if it was made now.
 
     A draft's files stay only while it is asked for; every other issue keeps its files until
     it is rendered again; a page's files are the ones it has now.
     """
     asked = {issue.path for issue in chosen}
+    fed = fed or {}
     in_feeds = {r.path for listing in pages.values() if listing.bodies for r in listing.records}
+    in_feeds.update(fed)
     kept: dict[str, Record] = {}
     for record in records:
         if record.path in composed:
             outputs, article = composed[record.path]
             record = replace(record, rendered=record.key(sources), outputs=outputs, article=article)
+        elif fed.get(record.path):
+            record = replace(record, article=fed[record.path])
         elif record.issue.is_draft and record.path not in asked:
             record = replace(record, rendered="", outputs=())
         if record.path not in in_feeds:

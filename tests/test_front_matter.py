@@ -552,3 +552,40 @@ def test_a_bad_byte_or_a_control_character_after_a_first_empty_line(sample: Path
             assert load(sample, path)[1] == [f"issues/008-case.md:{message}"]
         finally:
             path.unlink()
+
+
+def test_read_all_reads_again_only_the_files_whose_bytes_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the preview keeps between saves: a file read once is not read again until its
+    bytes change; a file removed is forgotten; its errors come back from the kept reading."""
+    import newsletter.issues as loader
+
+    project = copy_sample(tmp_path / "project")
+    settings = load_settings(project)
+    read: list[str] = []
+    real = loader.read_issue
+
+    def counted(path: Path, settings_: object) -> tuple[Issue | None, list[object]]:
+        read.append(path.name)
+        return real(path, settings)  # type: ignore[return-value]
+
+    monkeypatch.setattr(loader, "read_issue", counted)
+    known: loader.Known = {}
+    first, _ = loader.read_all(settings, known)
+    assert len(read) == 2 and len(known) == 2
+    read.clear()
+    again, _ = loader.read_all(settings, known)
+    assert read == [] and again == first
+    seventh = project / "issues" / "007-zhang-xin-china-russia-rapprochement.md"
+    seventh.write_text(seventh.read_text("utf-8").replace("number: 7", "number: 0", 1), "utf-8")
+    issues, problems = loader.read_all(settings, known)
+    assert read == [seventh.name]
+    assert [i.number for i in issues] == [6] and [p.line for p in problems] == [2]
+    read.clear()
+    _, kept = loader.read_all(settings, known)
+    assert read == [] and kept == problems  # the error stands, from what was kept
+    seventh.unlink()
+    issues, problems = loader.read_all(settings, known)
+    assert read == [] and [i.number for i in issues] == [6]
+    assert list(known) == [project / "issues" / "006-zhao-long-china-russia.md"]
