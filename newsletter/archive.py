@@ -216,10 +216,13 @@ def pages(
     site: str,
     listed: Sequence[tuple[str, Issue]],
     written: Iterable[str],
+    records: Mapping[int, Sequence[tuple[str, str]]] | None = None,
 ) -> list[Page]:
     """The topic pages, the sitemap and the search index of the LISTED published issues, each
     given with the hash of its inputs, newest first; SITE hashes the settings, layouts and code.
-    WRITTEN: the files the last render wrote."""
+    WRITTEN: the files the last render wrote. RECORDS: the search records (`search.record`, by
+    issue folder) of each year whose index can be rendered; the others' cannot."""
+    records = records or {}
     from . import search
 
     keys = {issue.path: key for key, issue in listed}
@@ -253,12 +256,16 @@ def pages(
     for year in years:
         key = _key(site, version, *(keys[issue.path] for issue in year.issues))
         bundle = tuple(name for name in bundles if search.bundle_of(name) == str(year.year))
-        render = functools.partial(_year_index, settings, year)
-        found.append(Page(f"search/{year.year}", key, bundle, render))
+        indexed: Render = _not_planned
+        if year.year in records:
+            indexed = functools.partial(_year_index, settings, year.year, records[year.year])
+        found.append(Page(f"search/{year.year}", key, bundle, indexed))
     return found
 
 
-def _year_index(settings: Settings, year: Year, body: Body) -> dict[str, bytes]:
+def _year_index(
+    settings: Settings, year: int, records: Sequence[tuple[str, str]], body: Body
+) -> dict[str, bytes]:
     from . import search
 
-    return search.index(settings, year.issues, year.year)
+    return search.index(settings, records, year)

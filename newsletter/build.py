@@ -180,10 +180,10 @@ def listings(project: Project) -> dict[str, state.Listing]:
 
 def archive_pages(
     project: Project, last: State, out_dir: Path
-) -> tuple[list[Page], frozenset[str]]:
+) -> tuple[list[Page], frozenset[str], dict[str, state.SearchRecords]]:
     """The archive's topic pages, sitemap and search index, each keyed on the issues it lists,
-    and the names of those to render again. A year's search index reads its issues' text: those
-    are made whole first."""
+    the names of those to render again, and the search records of the years to index again. An
+    issue's search record is made from its text where the last render's is not of this issue."""
     from . import archive
 
     settings, sources = project.settings, project.sources
@@ -194,10 +194,8 @@ def archive_pages(
     if last.pages.get("archive") == everything:
         standing = archive.recorded(last.pages, last.files)
         if last.intact([name for page in standing for name in page.files], out_dir):
-            return [
-                *standing,
-                archive.Page("archive", everything, (), archive.nothing),
-            ], frozenset()
+            nothing = archive.Page("archive", everything, (), archive.nothing)
+            return [*standing, nothing], frozenset(), {}
     env = _environment(Setup(settings, sources.layouts))
 
     def due(shelf: list[Page]) -> frozenset[str]:
@@ -209,14 +207,26 @@ def archive_pages(
 
     shelf = archive.pages(settings, env, sources.site, listed, last.files)
     years = {name.partition("/")[2] for name in due(shelf) if name.startswith("search/")}
-    if years:  # their issues' text: read again where the state kept only what lists show
-        listed = [
-            (key, _whole(settings, record) if str(issue.date.year) in years else issue)
-            for (key, issue), record in zip(listed, project.published, strict=True)
-        ]
-        shelf = archive.pages(settings, env, sources.site, listed, last.files)
+    searched: dict[str, state.SearchRecords] = {}
+    if years:
+        from . import search
+
+        kept = {year: state.load_search(settings.root, out_dir, year) for year in years}
+        for (key, issue), record in zip(listed, project.published, strict=True):
+            year = str(issue.date.year)
+            if year in years:
+                hit = kept[year].get(issue.path)
+                if hit is None or hit[0] != key:  # its text: the state keeps none
+                    hit = (key, search.record(_whole(settings, record)))
+                searched.setdefault(year, {})[issue.path] = hit
+        by_path = {issue.path: issue for _, issue in listed}
+        records = {
+            int(year): [(by_path[path].out_dir, text) for path, (_, text) in found.items()]
+            for year, found in searched.items()
+        }
+        shelf = archive.pages(settings, env, sources.site, listed, last.files, records)
     shelf.append(archive.Page("archive", everything, (), archive.nothing))
-    return shelf, due(shelf)
+    return shelf, due(shelf), searched
 
 
 def _fed(project: Project) -> list[str]:
@@ -442,7 +452,7 @@ def render(
             lists = listings(project)
             plan = state.plan(last, sources, project.records, chosen, lists, out_dir)
             rendering = Rendering()
-            rendering.shelf, rendering.due = archive_pages(project, last, out_dir)
+            rendering.shelf, rendering.due, searched = archive_pages(project, last, out_dir)
             files = render_files(project, plan, lists, workers, rendering, progress)
             changed = output.write_tree(out_dir, files)
         now, gone = state.settle(
@@ -464,6 +474,7 @@ def render(
         removed = output.remove(out_dir, gone)
         state.remove_legacy(out_dir)  # an older version's, never read: it held pickles
         state.save(root, out_dir, now)
+        state.save_search(root, out_dir, searched)
         paths = {issue.path for issue in chosen}
         issue_files = [n for r in now.records.values() if r.path in paths for n in r.outputs]
         page_files = [name for listing in lists.values() for name in listing.files]

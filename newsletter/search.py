@@ -137,17 +137,18 @@ def _executable() -> str:
     return str(get_executable())
 
 
-def index(settings: Settings, issues: Sequence[Issue], year: int) -> dict[str, bytes]:
-    """Pagefind's bundle for the ISSUES of YEAR, by path under out/: `pagefind/2024/...`."""
+def index(settings: Settings, records: Sequence[tuple[str, str]], year: int) -> dict[str, bytes]:
+    """Pagefind's bundle for the RECORDS of YEAR's issues (each issue's folder under out/ and its
+    `record`), by path under out/: `pagefind/2024/...`."""
     with tempfile.TemporaryDirectory(prefix="newsletter-search-") as folder:
         site, bundle = Path(folder) / "site", Path(folder) / "bundle"
-        for issue in issues:
-            page = site / issue.out_dir / "index.html"
+        for out_dir, text in records:
+            page = site / out_dir / "index.html"
             page.parent.mkdir(parents=True)
-            page.write_text(record(issue), encoding="utf-8")
+            page.write_text(text, encoding="utf-8")
         command = [_executable(), "--site", str(site), "--output-path", str(bundle)]
         command += ["--force-language", settings.language.split("-")[0].lower(), "--silent"]
-        log.info("indexing the %d issues of %d for search", len(issues), year)
+        log.info("indexing the %d issues of %d for search", len(records), year)
         done = subprocess.run(command, capture_output=True, text=True, check=False)
         if done.returncode != 0:
             shown = (done.stderr or done.stdout).strip().splitlines()

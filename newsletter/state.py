@@ -16,6 +16,9 @@ Policy, one question per output:
   when one of its files is not on disk as recorded.
 - A file the state records as written by an earlier render that no issue or page of this render
   produces (a renamed, deleted or back-to-draft issue's) is removed; no other file is touched.
+- The issues a feed carries (the main feeds, and a topic's) keep their feed body in the state;
+  each year's search index keeps its issues' search records in `search-<year>.json`. A body or
+  a record is used only while the issue's key is the one it was made from.
 - `stamp.json` (stamp.py) answers a repeated command before the pipeline is imported: when every
   input and output has the stat recorded after the same command ran, its summary stands.
 
@@ -397,6 +400,35 @@ def _state_json(state: State) -> Iterator[bytes]:
         "slugs": dict(sorted(state.slugs.items())),
     }
     yield b"]," + _json(tail)[1:]
+
+
+# --- the search records: what Pagefind indexes of each issue, kept by year --------------------
+
+# By issue file: the key of the issue it was made from (`Record.key`), and the record's HTML.
+SearchRecords = dict[str, tuple[str, str]]
+
+
+def load_search(root: Path, out_dir: Path, year: str) -> SearchRecords:
+    """The search records of YEAR's issues the last render indexed (none when there are none to
+    trust): an edit indexes its year again without reading every issue of it again."""
+    path = state_path(root, out_dir, f"search-{year}.json")
+    try:
+        raw = json.loads(path.read_bytes())
+        if raw.get("format") != FORMAT:
+            return {}
+        return {str(k): (str(v[0]), str(v[1])) for k, v in raw["records"].items()}
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError, AttributeError, KeyError, IndexError, TypeError) as exc:
+        log.warning("ignoring the damaged search records %s: %s", path, exc)
+        return {}
+
+
+def save_search(root: Path, out_dir: Path, years: Mapping[str, SearchRecords]) -> None:
+    """Keep the search records of each year indexed now, for the next render."""
+    for year, records in years.items():
+        raw = {"format": FORMAT, "records": {k: list(v) for k, v in sorted(records.items())}}
+        write_atomic(state_path(root, out_dir, f"search-{year}.json"), _json(raw))
 
 
 # --- the plan: what a render must redo, and what it leaves behind --------------------------------

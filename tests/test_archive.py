@@ -474,3 +474,59 @@ def test_a_topic_no_issue_carries_any_more_is_removed(project: Path) -> None:
         report.removed
     )
     assert snapshot(out) == full_render(project)  # the deleted issue's own folder is gone too
+
+
+def test_an_edit_reads_again_only_its_own_text_for_the_search_index_and_the_topics(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The year's index is made again from the records the last render kept: only the edited
+    issue's text is read, and no other issue is rendered for its topics' feeds."""
+    from newsletter import content, search
+
+    settings = project / "pyproject.toml"  # the feeds: issues 8 and 7; china-russia's: 7 and 6
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text(text.replace("feed_size = 20", "feed_size = 2"), encoding="utf-8")
+    add_issue(project, "[Arctic]")
+    out = project / "out"
+    build.render(project, out)
+    made: list[int] = []
+    rendered: list[int] = []
+    real_record, real_render = search.record, content.render_issue
+
+    def counted_record(issue: Any) -> str:
+        made.append(issue.number)
+        return real_record(issue)
+
+    def counted_render(issue: Any) -> Any:
+        rendered.append(issue.number)
+        return real_render(issue)
+
+    monkeypatch.setattr(search, "record", counted_record)
+    monkeypatch.setattr(content, "render_issue", counted_render)
+    edit = project / "issues" / f"{ISSUE_7}.md"
+    text = edit.read_text("utf-8").replace("## Summary\n", "## Summary\n\nZyzzyva.\n", 1)
+    edit.write_text(text, "utf-8")
+    report = build.render(project, out)
+    assert made == [7]  # issue 6's record is the one kept
+    assert rendered == []  # 6's feed body is kept for china-russia's feeds (7 is composed)
+    assert "tags/china-russia/feed.xml" in report.changed
+    assert any(name.startswith("pagefind/2024/") for name in report.changed)
+    assert snapshot(out) == full_render(project)  # the same bytes as from nothing
+    search_records = project / ".newsletter" / "out" / "search-2024.json"
+    assert "Zyzzyva" in search_records.read_text("utf-8")
+
+
+def test_damaged_search_records_are_ignored_with_one_line(
+    project: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    out = project / "out"
+    build.render(project, out)
+    (project / ".newsletter" / "out" / "search-2024.json").write_text("{not json", "utf-8")
+    edit = project / "issues" / f"{ISSUE_7}.md"
+    edit.write_text(
+        edit.read_text("utf-8").replace("## Summary\n", "## Summary\n\nNew.\n"), "utf-8"
+    )
+    build.render(project, out)
+    damaged = [r.getMessage() for r in caplog.records if "search records" in r.getMessage()]
+    assert len(damaged) == 1 and damaged[0].startswith("ignoring the damaged search records")
+    assert snapshot(out) == full_render(project)

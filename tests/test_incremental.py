@@ -171,6 +171,7 @@ def test_the_state_is_kept_beside_out(project: Path) -> None:
     assert sorted(kept.records) == [f"issues/{SAMPLE}.md", f"issues/{ISSUE_7}.md"]
     assert len(kept.files) == 48
     assert sorted(p.name for p in (project / ".newsletter" / "out").iterdir()) == [
+        "search-2024.json",
         "stamp.json",
         "state.json",
     ]

@@ -68,7 +68,8 @@ def published(project: Path) -> Path:
 def test_out_holds_the_publication_and_nothing_else(published: Path) -> None:
     assert listing(published / "out") == PUBLICATION
     # (the stamp only once the inputs are older than the racy window)
-    assert set(listing(published / stamp.STATE_DIR)) - {"out/stamp.json"} == {"out/state.json"}
+    kept = set(listing(published / stamp.STATE_DIR)) - {"out/stamp.json"}
+    assert kept == {"out/state.json", "out/search-2024.json"}  # the search records of a year
     assert list(published.rglob("*.pickle")) == []
     raw = json.loads((published / stamp.STATE_DIR / "out" / "state.json").read_bytes())
     assert raw["format"] == stamp.FORMAT
