@@ -15,9 +15,10 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 
-from .config import SETTINGS_FILE, Settings, closest, did_you_mean, settings_line
+from .config import Settings, closest, did_you_mean, settings_line
 from .errors import Problem
 from .model import Issue
+from .project import SETTINGS_FILE
 
 
 def unknown_section(title: str, titles: list[str]) -> str:

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import logging
 import sys
 from collections.abc import Callable, Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 
@@ -20,6 +18,8 @@ from .errors import NoProject, UsageLine
 # cost no more than click, and `check --validate-only` never loads premailer or feedgen.
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from click._termui_impl import ProgressBar
 
     from .errors import Problem
@@ -32,11 +32,24 @@ R = TypeVar("R")
 
 def pass_root(command: Callable[Concatenate[Path, P], R]) -> Callable[P, R]:
     """Pass the project folder first: the one -C names, else the nearest from here upward with
-    a [tool.newsletter] table. Found when the command runs, so that --help works anywhere."""
+    a [tool.newsletter] table. Found when the command runs, so that --help works anywhere.
+    What the pipeline logs at WARNING and above is printed (see `echo_warnings`)."""
+    return _rooted(command, echo=True)
 
+
+def pass_root_quietly(command: Callable[Concatenate[Path, P], R]) -> Callable[P, R]:
+    """As `pass_root`, for a command that calls `echo_warnings` itself, once it runs the
+    pipeline: `render` answers a repeated run without importing `logging`."""
+    return _rooted(command, echo=False)
+
+
+def _rooted(command: Callable[Concatenate[Path, P], R], echo: bool) -> Callable[P, R]:
     @functools.wraps(command)
     def with_root(*args: P.args, **kwargs: P.kwargs) -> R:
-        from .config import find_project
+        from .project import find_project
+
+        if echo:
+            echo_warnings()
 
         named: Path | None = click.get_current_context().obj
         if named is not None:
@@ -79,16 +92,19 @@ def main(ctx: click.Context, project: Path | None) -> None:
     upward, whose pyproject.toml has a [tool.newsletter] table (-C names another).
     """
     ctx.obj = project.resolve() if project is not None else None
+
+
+def echo_warnings() -> None:
+    """Print what the pipeline logs at WARNING and above, one line each on stderr."""
+    import logging
+
+    class Echo(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            click.echo(record.getMessage(), err=True)
+
     logger = logging.getLogger("newsletter")
-    if not any(isinstance(handler, _Echo) for handler in logger.handlers):
-        logger.addHandler(_Echo(logging.WARNING))
-
-
-class _Echo(logging.Handler):
-    """What the pipeline logs at WARNING and above, one line each on stderr."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        click.echo(record.getMessage(), err=True)
+    if not any(type(handler).__name__ == "Echo" for handler in logger.handlers):
+        logger.addHandler(Echo(logging.WARNING))
 
 
 @main.command()
@@ -103,7 +119,7 @@ class _Echo(logging.Handler):
 )
 @click.option("--drafts", is_flag=True, help="Render drafts too (named drafts always render).")
 @click.option("--force", is_flag=True, help="Render everything again, trusting no earlier run.")
-@pass_root
+@pass_root_quietly
 def render(root: Path, issues: tuple[str, ...], out: Path, drafts: bool, force: bool) -> None:
     """Render issues into the email, plain text, web page and the feeds.
 
@@ -127,6 +143,7 @@ def render(root: Path, issues: tuple[str, ...], out: Path, drafts: bool, force: 
     if summary is None:
         from . import build
 
+        echo_warnings()
         with contextlib.ExitStack() as stack:
             bars: list[ProgressBar[int]] = []
 

@@ -30,10 +30,11 @@ from markupsafe import Markup
 
 from . import images, layouts
 from .compose import IssueFiles, compose
-from .config import SETTINGS_FILE, Settings, load_settings
+from .config import Settings, load_settings
 from .errors import InvalidInput, Problem
 from .issues import Known, read_all
 from .model import Issue
+from .project import SETTINGS_FILE
 
 log = logging.getLogger(__name__)
 

@@ -29,7 +29,9 @@ FORMAT = 2  # of the stamp and of the state
 RACY_NS = 2_000_000_000
 
 # The modules of the package whose code cannot change an output; every other one can.
-NOT_OUTPUT = frozenset({"__main__", "bench", "cli", "publish", "scaffold", "send", "serve"})
+NOT_OUTPUT = frozenset(
+    {"__main__", "bench", "cli", "project", "publish", "scaffold", "send", "serve"}
+)
 # The libraries whose version can change an output (names as their distributions spell them).
 SHAPING_LIBRARIES = (
     "cssselect",
