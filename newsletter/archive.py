@@ -23,6 +23,7 @@ from .config import Settings
 if TYPE_CHECKING:  # YAML, Markdown and Jinja only once a page is planned: see build.plan
     import jinja2
 
+    from . import search
     from .model import Issue
 
 TAGS_DIR = "tags"
@@ -216,13 +217,13 @@ def pages(
     site: str,
     listed: Sequence[tuple[str, Issue]],
     written: Iterable[str],
-    records: Mapping[int, Sequence[tuple[str, str]]] | None = None,
+    indexing: Mapping[int, search.Indexing] | None = None,
 ) -> list[Page]:
     """The topic pages, the sitemap and the search index of the LISTED published issues, each
     given with the hash of its inputs, newest first; SITE hashes the settings, layouts and code.
-    WRITTEN: the files the last render wrote. RECORDS: the search records (`search.record`, by
-    issue folder) of each year whose index can be rendered; the others' cannot."""
-    records = records or {}
+    WRITTEN: the files the last render wrote. INDEXING: the search index of each year to render
+    again, started; the other years' are not rendered."""
+    indexing = indexing or {}
     from . import search
 
     keys = {issue.path: key for key, issue in listed}
@@ -257,15 +258,11 @@ def pages(
         key = _key(site, version, *(keys[issue.path] for issue in year.issues))
         bundle = tuple(name for name in bundles if search.bundle_of(name) == str(year.year))
         indexed: Render = _not_planned
-        if year.year in records:
-            indexed = functools.partial(_year_index, settings, year.year, records[year.year])
+        if year.year in indexing:
+            indexed = functools.partial(_year_index, indexing[year.year])
         found.append(Page(f"search/{year.year}", key, bundle, indexed))
     return found
 
 
-def _year_index(
-    settings: Settings, year: int, records: Sequence[tuple[str, str]], body: Body
-) -> dict[str, bytes]:
-    from . import search
-
-    return search.index(settings, records, year)
+def _year_index(indexing: search.Indexing, body: Body) -> dict[str, bytes]:
+    return indexing.bundle()

@@ -220,11 +220,15 @@ def archive_pages(
                     hit = (key, search.record(_whole(settings, record)))
                 searched.setdefault(year, {})[issue.path] = hit
         by_path = {issue.path: issue for _, issue in listed}
-        records = {
-            int(year): [(by_path[path].out_dir, text) for path, (_, text) in found.items()]
+        indexing = {  # started now: Pagefind runs while the issues and the pages are rendered
+            int(year): search.Indexing(
+                settings,
+                [(by_path[path].out_dir, text) for path, (_, text) in found.items()],
+                int(year),
+            )
             for year, found in searched.items()
         }
-        shelf = archive.pages(settings, env, sources.site, listed, last.files, records)
+        shelf = archive.pages(settings, env, sources.site, listed, last.files, indexing)
     shelf.append(archive.Page("archive", everything, (), archive.nothing))
     return shelf, due(shelf), searched
 

@@ -18,6 +18,7 @@ import logging
 import re
 import subprocess
 import tempfile
+import weakref
 from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
@@ -137,28 +138,51 @@ def _executable() -> str:
     return str(get_executable())
 
 
-def index(settings: Settings, records: Sequence[tuple[str, str]], year: int) -> dict[str, bytes]:
-    """Pagefind's bundle for the RECORDS of YEAR's issues (each issue's folder under out/ and its
-    `record`), by path under out/: `pagefind/2024/...`."""
-    with tempfile.TemporaryDirectory(prefix="newsletter-search-") as folder:
-        site, bundle = Path(folder) / "site", Path(folder) / "bundle"
+class Indexing:
+    """Pagefind indexing one year's RECORDS (each issue's folder under out/ and its `record`),
+    started at once in a process of its own: it takes a few tenths of a second, which rendering
+    the issues and the other pages meanwhile hides. `bundle()` waits for it."""
+
+    def __init__(self, settings: Settings, records: Sequence[tuple[str, str]], year: int) -> None:
+        self.year = year
+        folder = tempfile.TemporaryDirectory(prefix="newsletter-search-")
+        self._site, self._bundle = Path(folder.name) / "site", Path(folder.name) / "bundle"
         for out_dir, text in records:
-            page = site / out_dir / "index.html"
+            page = self._site / out_dir / "index.html"
             page.parent.mkdir(parents=True)
             page.write_text(text, encoding="utf-8")
-        command = [_executable(), "--site", str(site), "--output-path", str(bundle)]
+        command = [_executable(), "--site", str(self._site), "--output-path", str(self._bundle)]
         command += ["--force-language", settings.language.split("-")[0].lower(), "--silent"]
         log.info("indexing the %d issues of %d for search", len(records), year)
-        done = subprocess.run(command, capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            shown = (done.stderr or done.stdout).strip().splitlines()
-            raise OutputError(f"the search index failed: {shown[-1] if shown else done.returncode}")
-        files = {}
-        for path in sorted(bundle.rglob("*")):
-            name = path.relative_to(bundle).as_posix()
-            if path.is_file() and not UNUSED.fullmatch(name):
-                files[f"{BUNDLE}/{year}/{name}"] = path.read_bytes()
-    return files
+        self._process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        # A render that stops before it asks for the bundle still stops Pagefind, and cleans up.
+        self._done = weakref.finalize(self, _stop, self._process, folder)
+
+    def bundle(self) -> dict[str, bytes]:
+        """Pagefind's bundle, by path under out/: `pagefind/2024/...`."""
+        try:
+            stdout, stderr = self._process.communicate()
+            if self._process.returncode != 0:
+                shown = (stderr or stdout).strip().splitlines()
+                failed = shown[-1] if shown else self._process.returncode
+                raise OutputError(f"the search index failed: {failed}")
+            files = {}
+            for path in sorted(self._bundle.rglob("*")):
+                name = path.relative_to(self._bundle).as_posix()
+                if path.is_file() and not UNUSED.fullmatch(name):
+                    files[f"{BUNDLE}/{self.year}/{name}"] = path.read_bytes()
+            return files
+        finally:
+            self._done()
+
+
+def _stop(process: subprocess.Popen[str], folder: tempfile.TemporaryDirectory[str]) -> None:
+    if process.poll() is None:
+        process.kill()
+        process.communicate()
+    folder.cleanup()
 
 
 def box(settings: Settings, years: Sequence[int]) -> dict[str, bytes]:

@@ -86,12 +86,12 @@ class Sources:
     settings: str  # [tool.newsletter], but for what changes no output (where the project is)
     layouts: str  # every file under layouts/
 
-    @property
+    @functools.cached_property
     def checks(self) -> str:
         """What an issue's validation depends on besides its file."""
         return digest(self.code, self.settings)
 
-    @property
+    @functools.cached_property
     def site(self) -> str:
         """What an issue's outputs depend on besides its file."""
         return digest(self.code, self.settings, self.layouts)
@@ -135,7 +135,7 @@ class Record:
     article: str = ""  # its feed entry's body, kept while the feeds list it
     complete: bool = True  # False for an issue from the state: its body is not kept
 
-    @property
+    @functools.cached_property  # made once: the index, the feeds and the archive ask
     def listed(self) -> str:
         """The hash of what a list of issues shows of this one (not its body)."""
         return digest(json.dumps(to_data(_hollow(self.issue)), ensure_ascii=False))
