@@ -468,9 +468,9 @@ def render(
             plan,
             rendering.composed,
             out_dir,
-            rendering.archive(),
-            {name for names in rendering.produced.values() for name in names},
-            {path: rendering.bodies.get(path, "") for path in _fed(project)},
+            more=rendering.archive(),
+            more_written={name for names in rendering.produced.values() for name in names},
+            fed={path: rendering.bodies.get(path, "") for path in _fed(project)},
         )
         from . import archive
 
