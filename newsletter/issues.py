@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import html
 import re
 import sys
@@ -23,6 +22,7 @@ from .config import SectionSpec, Settings, did_you_mean, normalise_title
 from .errors import InvalidInput, Problem
 from .images import Picture, Source
 from .model import Article, Author, Issue, KeyPoint, Section, tag_slug
+from .stamp import FileHashes
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 DOI = re.compile(r"10\.\d{4,9}/\S+")
@@ -1009,12 +1009,16 @@ def _aliases(field: Field | None, slug: str, check: _FileChecker) -> tuple[str, 
 Known = dict[Path, tuple[str, Issue | None, list[Problem]]]
 
 
-def read_all(settings: Settings, known: Known | None = None) -> tuple[list[Issue], list[Problem]]:
+def read_all(
+    settings: Settings, known: Known | None = None, hashes: FileHashes | None = None
+) -> tuple[list[Issue], list[Problem]]:
     """Read every issue: the valid ones, newest first, and every problem of every file (those
     across issues too). An issue with an error, its own or one across issues, is left out.
 
-    KNOWN (the preview's) keeps each file's reading: a file whose bytes are as they were is not
-    read again. Whoever keeps it clears it when the settings or the images change."""
+    KNOWN (the preview's) keeps each file's reading: a file whose bytes are as they were (their
+    hash, from HASHES) is not read again. Whoever keeps it clears it when the settings or the
+    images change."""
+    hashes = hashes or FileHashes()
     paths = sorted(settings.issues_dir.glob(READ_AS_ISSUES))
     if not paths:
         message = f"no issues: add a Markdown file to {settings.issues_dir}"
@@ -1025,10 +1029,7 @@ def read_all(settings: Settings, known: Known | None = None) -> tuple[list[Issue
         if known is None:
             issue, found = read_issue(path, settings)
         else:
-            try:  # hashed before it is read: a save meanwhile shows at the next refresh
-                digest = hashlib.sha256(path.read_bytes()).hexdigest()
-            except OSError:
-                digest = ""
+            digest = hashes.digest(path)  # before it is read: a save meanwhile shows next time
             hit = known.get(path)
             if hit is not None and digest and hit[0] == digest:
                 _, issue, found = hit

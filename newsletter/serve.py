@@ -12,6 +12,7 @@ import errno
 import hashlib
 import html
 import logging
+import os
 import re
 import secrets
 import signal
@@ -35,6 +36,7 @@ from .errors import InvalidInput, Problem
 from .issues import Known, read_all
 from .model import Issue
 from .project import SETTINGS_FILE
+from .stamp import FileHashes
 
 log = logging.getLogger(__name__)
 
@@ -183,6 +185,7 @@ class Preview:
         self._render_lock = threading.Lock()
         self._stopping = False
         self._known: Known = {}  # each issue file's reading, while its bytes stay the same
+        self._hashes = FileHashes()  # each source's hash, while its stat stays the same
         self._reading = ""  # the hash of what reading an issue depends on: settings, images
         self.snapshot = self._load(self._fingerprinted())
 
@@ -195,36 +198,40 @@ class Preview:
     def _part(self, path: Path) -> str | None:
         """Which of the project's sources PATH is: settings, issues, images or layouts (None for
         none, such as editors' swap and temporary files)."""
-        relative = path.relative_to(self.root) if path.is_relative_to(self.root) else path
-        name = relative.name
-        if relative.parts[:1] == ("layouts",):
+        parts = self._relative(path).split("/")
+        name = parts[-1]
+        if parts[0] == "layouts":
             return "layouts" if not name.startswith(".") and not name.endswith("~") else None
-        if relative.parts[:2] == ("issues", images.FOLDER):
+        if parts[:2] == ["issues", images.FOLDER]:
             return "images" if not name.startswith(".") and not name.endswith("~") else None
-        if relative.parts[:1] == ("issues",):
-            ok = len(relative.parts) == 2 and name.endswith(".md") and not name.startswith(".")
+        if parts[0] == "issues":
+            ok = len(parts) == 2 and name.endswith(".md") and not name.startswith(".")
             return "issues" if ok else None
-        return "settings" if relative == Path(SETTINGS_FILE) else None
+        return "settings" if parts == [SETTINGS_FILE] else None
+
+    def _relative(self, path: Path) -> str:
+        """PATH relative to the project, with '/' (as is, if outside it); in plain strings: the
+        preview asks for every source on every save."""
+        text, prefix = str(path), f"{self.root}{os.sep}"
+        relative = text[len(prefix) :] if text.startswith(prefix) else text
+        return relative.replace(os.sep, "/")
 
     def sources(self) -> Iterator[Path]:
         """Every file the output depends on: the settings, the issues and the layouts."""
         yield self.root / SETTINGS_FILE
         for folder in ("issues", "layouts"):
-            yield from sorted(
-                p for p in (self.root / folder).rglob("*") if p.is_file() and self.is_source(p)
-            )
+            found = (p for p in (self.root / folder).rglob("*") if self.is_source(p))
+            yield from sorted((p for p in found if p.is_file()), key=str)
 
     def _fingerprinted(self) -> dict[str, str]:
         """A hash of each part of the sources (settings, issues, images, layouts), and of all."""
         digests = {part: hashlib.sha256() for part in ("settings", "issues", "images", "layouts")}
         for path in self.sources():
-            try:
-                data = path.read_bytes()
-            except OSError:  # removed while we looked: the next event tells
+            hashed = self._hashes.digest(path)
+            if not hashed:  # removed while we looked: the next event tells
                 continue
             digest = digests[self._part(path) or "settings"]
-            digest.update(f"{path.relative_to(self.root)}\0{len(data)}\0".encode())
-            digest.update(data)
+            digest.update(f"{self._relative(path)}\0{hashed}\0".encode())
         parts = {part: digest.hexdigest() for part, digest in digests.items()}
         return {**parts, "all": "".join(parts.values())}
 
@@ -242,7 +249,9 @@ class Preview:
         if reading != self._reading:  # every issue is read, and rendered, again
             self._known.clear()
             self._reading = reading
-        issues, problems = read_all(settings, self._known)  # the valid ones, whatever the others
+        issues, problems = read_all(
+            settings, self._known, self._hashes
+        )  # the valid ones, whatever the others
         context = reading + fingerprint["layouts"]
         snapshot = Snapshot(token, settings, tuple(issues), tuple(sorted(problems)), context)
         last: Snapshot | None = getattr(self, "snapshot", None)

@@ -62,6 +62,33 @@ def stat_of(path: Path | str) -> Stat | None:
     return result.st_size, result.st_mtime_ns, result.st_ctime_ns
 
 
+class FileHashes:
+    """The SHA-256 of files, by path, for a process that asks again and again (the preview): a
+    file is read and hashed again only when its stat changed, or is too recent to trust."""
+
+    def __init__(self) -> None:
+        self._known: dict[str, tuple[Stat, str]] = {}
+
+    def digest(self, path: Path) -> str:
+        """The hex SHA-256 of the file at PATH; '' when it cannot be read."""
+        import hashlib
+
+        key = str(path)
+        stat = stat_of(key)
+        if stat is None:
+            self._known.pop(key, None)
+            return ""
+        known = self._known.get(key)
+        if known is not None and known[0] == stat and stat[1] < time.time_ns() - RACY_NS:
+            return known[1]
+        try:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            return ""
+        self._known[key] = (stat, digest)
+        return digest
+
+
 def write_atomic(path: Path, data: bytes | Iterable[bytes]) -> None:
     """Replace PATH by DATA (or its pieces, written as they come) in one rename. Not flushed to
     disk: a state lost in a crash costs one full render, never a wrong output (the outputs
