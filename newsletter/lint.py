@@ -199,7 +199,8 @@ def check_email(
             problems.append(Problem(f"layouts/{name}", 1, message))
     for src in parsed.images_without_alt:
         message = (
-            f'an image has no alt text ({src}): add alt="..." in this layout or one it includes'
+            f'an image has no alt text{f" ({src})" if src else ""}: add alt="..." in this '
+            "layout or one it includes"
         )
         problems.append(Problem("layouts/email.html", 1, message))
 

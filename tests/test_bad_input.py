@@ -25,6 +25,10 @@ EXPECTED = {
     "yaml-hash-in-value": "issues/008-hash.md:5: front matter: YAML syntax error: expected ',' or "
     "']', but got ':': a '#' after a space starts a comment in YAML; put a value with '#' in "
     'quotes, as in "#trade"',
+    # the '#' found after quoted items, whose quotes may hold anything
+    "yaml-hash-after-quoted": "issues/008-hash-quoted.md:5: front matter: YAML syntax error: "
+    "expected ',' or ']', but got ':': a '#' after a space starts a comment in YAML; put a value "
+    "with '#' in quotes, as in \"#trade\"",
     "yaml-tab-indent": "issues/008-tab.md:6: front matter: YAML syntax error: a tab in the "
     "indentation: indent with spaces",
     "yaml-unclosed-quote": 'issues/008-quote.md:4: front matter: YAML syntax error: the quote " '

@@ -71,6 +71,19 @@ EXPECTED: dict[str, list[str]] = {
         "without a '!!' tag"
     ],
     "not-key-value": [":2: front matter: expected 'key: value' lines"],
+    "alias-not-a-slug": [
+        ":5: aliases: 'Old Slug' is not a slug: lowercase letters, digits and hyphens, "
+        "as in [006-old-slug]"
+    ],
+    "alias-written-as-text": [
+        ":5: aliases: 'Old Slug' is not a slug: lowercase letters, digits and hyphens, "
+        "as in [006-old-slug]"
+    ],
+    "alias-own-slug": [":5: aliases: '008-alias-own-slug' is this issue's own slug; remove it"],
+    "aliases-not-a-list": [":5: aliases: expected a list of earlier slugs, as in [006-old-slug]"],
+    "tag-written-as-text": [
+        ":5: tags: raw HTML is not allowed in front matter: '<b>'; write plain text"
+    ],
     "empty-front-matter": [
         ":1: missing required key 'article'",
         ":2: missing required key 'date'",
@@ -589,3 +602,17 @@ def test_read_all_reads_again_only_the_files_whose_bytes_changed(
     issues, problems = loader.read_all(settings, known)
     assert read == [] and [i.number for i in issues] == [6]
     assert list(known) == [project / "issues" / "006-zhao-long-china-russia.md"]
+
+
+def test_aliases_are_the_earlier_slugs_each_once_without_slashes(sample: Path) -> None:
+    source = (FIXTURES / "008-alias-own-slug.md").read_text(encoding="utf-8")
+    source = source.replace("aliases: [008-alias-own-slug]", "aliases: [/006-old/, 006-old, 005-x]")
+    path = sample / "issues" / "008-aliases.md"
+    path.write_text(source, encoding="utf-8")
+    try:
+        issue, problems = read_issue(path, load_settings(sample))
+    finally:
+        path.unlink()
+    assert problems == [] and issue is not None
+    assert issue.aliases == ("006-old", "005-x")
+    assert issue.aliases_line == 5

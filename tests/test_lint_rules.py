@@ -192,6 +192,19 @@ def test_one_placeholder_per_line_the_first_and_one_in_the_front_matter(sample: 
             "https://chinaffairs.example/007-zhang-xin/ in the email: write the full https:// URL",
         ),
         (
+            "![A chart](https://example.org/c.png)",
+            "warning: image https://example.org/c.png: its size is unknown, and Outlook shows an "
+            "image as wide as its file: give the width to show it at, as in "
+            "![A chart](https://example.org/c.png){width=520}, or save a copy in issues/images/ "
+            "and write images/NAME",
+        ),
+        ("```\n[not a link](ftp://example.org/c.png)\n```", None),  # code: not a link
+        (  # an autolink, in a paragraph without a '[': found all the same
+            "A chart <ftp://example.org/c.png> here.",
+            "link to 'ftp://example.org/c.png': mail clients follow only https:// (and mailto:) "
+            "links; use a web address",
+        ),
+        (
             "![ ](https://example.org/c.png){width=520}",
             "image https://example.org/c.png has no alt text: describe it, as in "
             "![what it shows](...)",
@@ -201,6 +214,18 @@ def test_one_placeholder_per_line_the_first_and_one_in_the_front_matter(sample: 
 def test_links_and_images_in_the_issue(sample: Path, markdown: str, problem: str | None) -> None:
     _, problems = lints(sample, issue_with(markdown))
     assert problems == ([] if problem is None else [f"issues/008-lint.md:16: {problem}"])
+
+
+def test_an_image_without_alt_text_or_a_size_gets_both_messages(sample: Path) -> None:
+    _, problems = lints(sample, issue_with("![](https://example.org/c.png)"))
+    assert problems == [
+        "issues/008-lint.md:16: image https://example.org/c.png has no alt text: describe it, "
+        "as in ![what it shows](...)",
+        "issues/008-lint.md:16: warning: image https://example.org/c.png: its size is unknown, "
+        "and Outlook shows an image as wide as its file: give the width to show it at, as in "
+        "![...](https://example.org/c.png){width=520}, or save a copy in issues/images/ and "
+        "write images/NAME",
+    ]
 
 
 def test_each_link_is_reported_at_its_own_line(sample: Path) -> None:
@@ -233,6 +258,14 @@ def test_a_layout_image_needs_an_alt_attribute_which_may_be_empty(sample: Path) 
     assert problems == [
         "layouts/email.html:1: an image has no alt text (https://example.org/logo.png): "
         'add alt="..." in this layout or one it includes'
+    ]
+
+
+def test_a_layout_image_without_a_source_is_named_by_none(sample: Path) -> None:
+    _, problems = lints(sample, issue_with("Text."), f"{UNSUBSCRIBE}<img>")
+    assert problems == [
+        'layouts/email.html:1: an image has no alt text: add alt="..." in this layout or one '
+        "it includes"
     ]
 
 
