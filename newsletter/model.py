@@ -6,6 +6,7 @@ its own JSON without loading YAML or Markdown.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from datetime import datetime
 from .images import Picture, Source
 
 
+@functools.lru_cache(maxsize=4096)  # the archive asks for each tag of each issue, many times
 def tag_slug(tag: str) -> str:
     """The folder of a topic's page: 'China-Russia' and 'china russia' are both 'china-russia'."""
     folded = unicodedata.normalize("NFKC", tag).casefold()
