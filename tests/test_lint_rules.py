@@ -199,6 +199,13 @@ def test_one_placeholder_per_line_the_first_and_one_in_the_front_matter(sample: 
             "and write images/NAME",
         ),
         ("```\n[not a link](ftp://example.org/c.png)\n```", None),  # code: not a link
+        (
+            "![A chart](http://example.org/c.png)",
+            "warning: image http://example.org/c.png: its size is unknown, and Outlook shows an "
+            "image as wide as its file: give the width to show it at, as in "
+            "![A chart](http://example.org/c.png){width=520}, or save a copy in issues/images/ "
+            "and write images/NAME",
+        ),
         (  # an autolink, in a paragraph without a '[': found all the same
             "A chart <ftp://example.org/c.png> here.",
             "link to 'ftp://example.org/c.png': mail clients follow only https:// (and mailto:) "
