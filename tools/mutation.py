@@ -8,7 +8,7 @@ mutmut (configured in pyproject.toml's [tool.mutmut]) makes every mutant of the 
 (by default newsletter/text.py, lint.py and issues.py); this script picks PER_MODULE of each at
 random, prints the seed so that the run can be repeated, has mutmut run the tests that reach each
 mutated function, and prints each module's score and the diff of every survivor. Not part of CI:
-it takes 20 to 40 minutes on two cores.
+it takes about half an hour on two cores.
 
 The run is pinned to one CPU. Then `newsletter` renders in its own process rather than in worker
 processes, where mutmut could not see which test reaches which function (and it leaves the other
