@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -217,13 +217,11 @@ def pages(
     site: str,
     listed: Sequence[tuple[str, Issue]],
     written: Iterable[str],
-    indexing: Mapping[int, search.Indexing] | None = None,
 ) -> list[Page]:
     """The topic pages, the sitemap and the search index of the LISTED published issues, each
     given with the hash of its inputs, newest first; SITE hashes the settings, layouts and code.
-    WRITTEN: the files the last render wrote. INDEXING: the search index of each year to render
-    again, started; the other years' are not rendered."""
-    indexing = indexing or {}
+    WRITTEN: the files the last render wrote. A year's search index is rendered only once its
+    Pagefind run is given (`indexed`)."""
     from . import search
 
     keys = {issue.path: key for key, issue in listed}
@@ -257,12 +255,20 @@ def pages(
     for year in years:
         key = _key(site, version, *(keys[issue.path] for issue in year.issues))
         bundle = tuple(name for name in bundles if search.bundle_of(name) == str(year.year))
-        indexed: Render = _not_planned
-        if year.year in indexing:
-            indexed = functools.partial(_year_index, indexing[year.year])
-        found.append(Page(f"search/{year.year}", key, bundle, indexed))
+        found.append(Page(f"search/{year.year}", key, bundle, _not_planned))
     return found
 
 
-def _year_index(indexing: search.Indexing, body: Body) -> dict[str, bytes]:
-    return indexing.bundle()
+def indexed(shelf: Sequence[Page], indexing: Mapping[str, search.Indexing]) -> list[Page]:
+    """SHELF with the search index of each year in INDEXING ('2024': its Pagefind run, started)
+    ready to render."""
+
+    def bundle(year: str, body: Body) -> dict[str, bytes]:
+        return indexing[year].bundle()
+
+    return [
+        replace(page, render=functools.partial(bundle, page.name.partition("/")[2]))
+        if page.name.startswith("search/") and page.name.partition("/")[2] in indexing
+        else page
+        for page in shelf
+    ]

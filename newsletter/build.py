@@ -221,14 +221,14 @@ def archive_pages(
                 searched.setdefault(year, {})[issue.path] = hit
         by_path = {issue.path: issue for _, issue in listed}
         indexing = {  # started now: Pagefind runs while the issues and the pages are rendered
-            int(year): search.Indexing(
+            year: search.Indexing(
                 settings,
                 [(by_path[path].out_dir, text) for path, (_, text) in found.items()],
                 int(year),
             )
             for year, found in searched.items()
         }
-        shelf = archive.pages(settings, env, sources.site, listed, last.files, indexing)
+        shelf = archive.indexed(shelf, indexing)
     shelf.append(archive.Page("archive", everything, (), archive.nothing))
     return shelf, due(shelf), searched
 

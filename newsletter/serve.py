@@ -216,28 +216,29 @@ class Preview:
         relative = text[len(prefix) :] if text.startswith(prefix) else text
         return relative.replace(os.sep, "/")
 
-    def sources(self) -> Iterator[Path]:
-        """Every file the output depends on: the settings, the issues and the layouts."""
-        yield self.root / SETTINGS_FILE
+    def sources(self) -> Iterator[tuple[Path, str]]:
+        """Every file the output depends on (the settings, the issues, their images and the
+        layouts), with which of them it is."""
+        yield self.root / SETTINGS_FILE, "settings"
         for folder in ("issues", "layouts"):
-            found = (p for p in (self.root / folder).rglob("*") if self.is_source(p))
-            yield from sorted((p for p in found if p.is_file()), key=str)
+            found = [(p, self._part(p)) for p in (self.root / folder).rglob("*")]
+            kept = [(p, part) for p, part in found if part is not None and p.is_file()]
+            yield from sorted(kept, key=lambda item: str(item[0]))
 
     def _fingerprinted(self) -> dict[str, str]:
         """A hash of each part of the sources (settings, issues, images, layouts), and of all."""
         digests = {part: hashlib.sha256() for part in ("settings", "issues", "images", "layouts")}
-        for path in self.sources():
+        for path, part in self.sources():
             hashed = self._hashes.digest(path)
             if not hashed:  # removed while we looked: the next event tells
                 continue
-            digest = digests[self._part(path) or "settings"]
-            digest.update(f"{self._relative(path)}\0{hashed}\0".encode())
+            digests[part].update(f"{self._relative(path)}\0{hashed}\0".encode())
         parts = {part: digest.hexdigest() for part, digest in digests.items()}
         return {**parts, "all": "".join(parts.values())}
 
-    def _load(self, fingerprint: dict[str, str]) -> Snapshot:
+    def _load(self, fingerprint: dict[str, str], last: Snapshot | None = None) -> Snapshot:
         """A build of the project: only the issue files that changed are read again, and the
-        files of every issue that stayed the same are kept from the last build."""
+        files of every issue that stayed the same are kept from LAST, the build before."""
         self._fingerprint = fingerprint["all"]
         self._serial += 1
         token = f"{self._session}-{self._serial}"
@@ -254,7 +255,6 @@ class Preview:
         )  # the valid ones, whatever the others
         context = reading + fingerprint["layouts"]
         snapshot = Snapshot(token, settings, tuple(issues), tuple(sorted(problems)), context)
-        last: Snapshot | None = getattr(self, "snapshot", None)
         if last is not None and last.context == context and last.settings is not None:
             now = {issue.slug: issue for issue in snapshot.issues}
             snapshot.env = last.env
@@ -269,7 +269,7 @@ class Preview:
             fingerprint = self._fingerprinted()
             if fingerprint["all"] == self._fingerprint:
                 return False
-            snapshot = self._load(fingerprint)
+            snapshot = self._load(fingerprint, self.snapshot)
         with self._changed:
             self.snapshot = snapshot
             self._changed.notify_all()
